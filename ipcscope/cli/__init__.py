@@ -1,0 +1,87 @@
+"""The `ipcscope` command: the TUI with no subcommand, scriptable subcommands otherwise.
+
+Each subcommand group lives in its own module exposing `register(subparsers)`; the handler it sets
+with `set_defaults(handler=...)` returns the exit status. Textual is imported only when the TUI
+starts, so `ipcscope list` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import NoReturn, Sequence
+
+from ipcscope import __version__
+from ipcscope.core.errors import IpcError, ValidationError
+
+#: Modules that add subcommands, in the order they appear in --help.
+SUBCOMMAND_MODULES = (
+    "ipcscope.cli.list_cmd",
+    "ipcscope.cli.actions_cmd",
+    "ipcscope.cli.doctor_cmd",
+    "ipcscope.cli.lab_cmd",
+)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """Bad arguments give one line on stderr and exit status 2, never a usage dump or traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(
+        prog="ipcscope",
+        description="Live view, actions and diagnosis for Linux System V and POSIX IPC.",
+    )
+    parser.add_argument("--version", action="version", version=f"ipcscope {__version__}")
+    parser.add_argument(
+        "--interval", type=float, default=1.0, metavar="SECONDS",
+        help="refresh interval of the live view (default 1)",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="disable every action that changes an IPC object",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    if not 0.1 <= args.interval <= 3600:
+        print("ipcscope: error: --interval must be between 0.1 and 3600 seconds", file=sys.stderr)
+        return 2
+    from ipcscope.ui.app import IpcScopeApp
+
+    IpcScopeApp(interval=args.interval, read_only=args.read_only).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            return run_tui(args)
+        return int(handler(args) or 0)
+    except IpcError as error:
+        print(f"ipcscope: {error}", file=sys.stderr)
+        return 1
+    except ValidationError as error:
+        print(f"ipcscope: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,397 @@
+"""Frozen dataclasses describing the IPC state of one machine at one moment.
+
+This module is the contract between the layers: `probe` fills these in, `doctor` reasons about
+them, the CLI serialises them and the UI renders them. It imports nothing from Textual and does no
+I/O, so tests and snapshots can build a `Snapshot` by hand.
+
+Conventions:
+- keys are unsigned 32-bit ints (the kernel prints them signed; the probe masks them);
+- `mode` keeps the kernel's full mode word, including SHM_DEST (0o1000) and SHM_LOCKED (0o2000);
+  `perms` is just the access bits;
+- times are integer seconds since the epoch, or None where the kernel says 0 ("not set");
+- a value the caller may not read (EACCES) is None, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+IPC_PRIVATE = 0
+SHM_DEST = 0o1000
+SHM_LOCKED = 0o2000
+
+#: The six kinds of object, in the order the UI numbers them (keys 1..6).
+Kind = Literal["shm", "msg", "sem", "pmq", "pshm", "psem"]
+KINDS: tuple[Kind, ...] = ("shm", "msg", "sem", "pmq", "pshm", "psem")
+KIND_TITLES: dict[str, str] = {
+    "shm": "Shared memory",
+    "msg": "Message queues",
+    "sem": "Semaphore sets",
+    "pmq": "POSIX queues",
+    "pshm": "POSIX shm",
+    "psem": "POSIX semaphores",
+}
+
+
+def format_key(key: int) -> str:
+    """Format a key as `ipcs` does: `0x%08x` of the unsigned value."""
+    return f"0x{key & 0xFFFFFFFF:08x}"
+
+
+def format_perms(mode: int) -> str:
+    """The access bits as four octal digits, as `lsipc -P` prints them ("0640")."""
+    return f"{mode & 0o777:04o}"
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """Names one IPC object: SysV objects by id, POSIX objects by name (with its leading "/")."""
+
+    kind: Kind
+    ident: int | str
+
+    @property
+    def row_key(self) -> str:
+        """Stable key for table rows and lookups: `shm:3`, `pmq:/jobs`."""
+        return f"{self.kind}:{self.ident}"
+
+    def __str__(self) -> str:
+        return self.row_key
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    """A process as ipcscope names it in holders, waiters and findings."""
+
+    pid: int
+    comm: str = ""
+    uid: int | None = None
+    user: str | None = None
+    alive: bool = True
+
+
+@dataclass(frozen=True)
+class SemOpSpec:
+    """One `struct sembuf`: semaphore number, operation (delta, or 0 = wait for zero), flags."""
+
+    num: int
+    op: int
+    flags: int = 0  # IPC_NOWAIT 0o4000 (0x800), SEM_UNDO 0x1000
+
+
+@dataclass(frozen=True)
+class Waiter:
+    """A task blocked in an IPC call, as read from /proc/PID/task/TID/syscall (and /mem)."""
+
+    pid: int
+    tid: int
+    comm: str
+    #: "semop", "msgrcv", "msgsnd", "mq_receive", "mq_send", "futex"
+    op: str
+    #: "waiting", or "stopped" for a task in state T (the kernel no longer queues it)
+    state: str = "waiting"
+    uid: int | None = None
+    user: str | None = None
+    #: semop: the operations read from the waiter's memory (None when that memory is unreadable)
+    ops: tuple[SemOpSpec, ...] | None = None
+    #: semop: the semaphore number of the first operation that cannot proceed now
+    blocked_on: int | None = None
+    #: msgrcv: the requested type (signed) and flags; msgsnd: the type being sent
+    msgtyp: int | None = None
+    msgflg: int | None = None
+    #: msgsnd / mq_send: bytes being sent
+    size: int | None = None
+    #: epoch seconds when ipcscope first saw this task waiting like this
+    since: float | None = None
+
+
+@dataclass(frozen=True)
+class ProcessScan:
+    """What a scan of /proc/*/ found: who has each object attached/open, who waits on it.
+
+    Maps are keyed by `ObjectRef.row_key`. Runs on its own (slower) cadence, so a Snapshot carries
+    the latest one it has, possibly older than the object tables.
+    """
+
+    taken_at: float
+    holders: dict[str, tuple[ProcessRef, ...]] = field(default_factory=dict)
+    waiters: dict[str, tuple[Waiter, ...]] = field(default_factory=dict)
+    #: original key recovered from /SYSV%08x in a holder's maps, for dest segments (key now 0)
+    original_keys: dict[int, int] = field(default_factory=dict)
+    #: processes that could not be inspected (other users', non-dumpable), by reason
+    denied: int = 0
+    scanned: int = 0
+    notes: tuple[str, ...] = ()
+
+    def holders_of(self, ref: ObjectRef | str) -> tuple[ProcessRef, ...]:
+        key = ref if isinstance(ref, str) else ref.row_key
+        return self.holders.get(key, ())
+
+    def waiters_of(self, ref: ObjectRef | str) -> tuple[Waiter, ...]:
+        key = ref if isinstance(ref, str) else ref.row_key
+        return self.waiters.get(key, ())
+
+
+# --------------------------------------------------------------------------- System V
+
+
+@dataclass(frozen=True)
+class SysvObject:
+    """Fields every System V object shares (struct ipc_perm plus names)."""
+
+    key: int
+    id: int
+    mode: int
+    uid: int
+    gid: int
+    cuid: int
+    cgid: int
+    owner: str = ""
+    group: str = ""
+    cowner: str = ""
+    cgroup: str = ""
+    ctime: int | None = None
+
+    @property
+    def perms(self) -> int:
+        return self.mode & 0o777
+
+    @property
+    def key_text(self) -> str:
+        return format_key(self.key)
+
+
+@dataclass(frozen=True)
+class ShmSegment(SysvObject):
+    size: int = 0
+    cpid: int = 0
+    lpid: int = 0
+    nattch: int = 0
+    atime: int | None = None
+    dtime: int | None = None
+    rss: int | None = None
+    swap: int | None = None
+
+    kind: Kind = field(default="shm", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("shm", self.id)
+
+    @property
+    def dest(self) -> bool:
+        """Marked for destruction (IPC_RMID while attached): freed at the last detach."""
+        return bool(self.mode & SHM_DEST)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.mode & SHM_LOCKED)
+
+    @property
+    def status(self) -> tuple[str, ...]:
+        return tuple(s for s, on in (("dest", self.dest), ("locked", self.locked)) if on)
+
+
+@dataclass(frozen=True)
+class MsgQueue(SysvObject):
+    cbytes: int = 0
+    qnum: int = 0
+    lspid: int = 0
+    lrpid: int = 0
+    stime: int | None = None
+    rtime: int | None = None
+    #: msg_qbytes from msgctl(IPC_STAT); None when the queue is not readable
+    qbytes: int | None = None
+
+    kind: Kind = field(default="msg", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("msg", self.id)
+
+    @property
+    def fill(self) -> float | None:
+        """cbytes / qbytes, or None when qbytes is unknown."""
+        if not self.qbytes:
+            return None
+        return self.cbytes / self.qbytes
+
+
+@dataclass(frozen=True)
+class Semaphore:
+    """One semaphore of a set: semval, semncnt, semzcnt, sempid."""
+
+    num: int
+    value: int
+    ncnt: int
+    zcnt: int
+    pid: int
+
+
+@dataclass(frozen=True)
+class SemSet(SysvObject):
+    nsems: int = 0
+    otime: int | None = None
+    #: per-semaphore state; None when the set is not readable by this user
+    semaphores: tuple[Semaphore, ...] | None = None
+
+    kind: Kind = field(default="sem", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("sem", self.id)
+
+
+# --------------------------------------------------------------------------- POSIX
+
+
+@dataclass(frozen=True)
+class PosixObject:
+    """Fields every POSIX object shares. `name` has its leading "/"."""
+
+    name: str
+    mode: int
+    uid: int
+    gid: int
+    owner: str = ""
+    group: str = ""
+    mtime: int | None = None
+    #: (st_dev, st_ino) of the backing file, to match maps and fds without trusting names
+    dev: int | None = None
+    inode: int | None = None
+
+    @property
+    def perms(self) -> int:
+        return self.mode & 0o777
+
+
+@dataclass(frozen=True)
+class PosixQueue(PosixObject):
+    qsize: int = 0
+    curmsgs: int | None = None
+    maxmsg: int | None = None
+    msgsize: int | None = None
+    notify_pid: int = 0
+    #: sigev_notify (0 SIGNAL, 1 NONE, 2 THREAD), meaningful only when notify_pid != 0
+    notify: int = 0
+    signo: int = 0
+
+    kind: Kind = field(default="pmq", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("pmq", self.name)
+
+
+@dataclass(frozen=True)
+class PosixShm(PosixObject):
+    size: int = 0
+
+    kind: Kind = field(default="pshm", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("pshm", self.name)
+
+
+@dataclass(frozen=True)
+class PosixSemaphore(PosixObject):
+    #: sem_getvalue(); None when the file is not readable
+    value: int | None = None
+
+    kind: Kind = field(default="psem", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("psem", self.name)
+
+
+IpcObject = ShmSegment | MsgQueue | SemSet | PosixQueue | PosixShm | PosixSemaphore
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True)
+class LimitRow:
+    """One row of `lsipc -g`: a resource, its limit, and how much is used (None: not applicable)."""
+
+    resource: str
+    description: str
+    limit: int | None
+    used: int | None = None
+    unit: str = ""  # "", "bytes" or "pages"
+
+    @property
+    def use_fraction(self) -> float | None:
+        if self.used is None or not self.limit:
+            return None
+        return self.used / self.limit
+
+
+@dataclass(frozen=True)
+class Limits:
+    rows: tuple[LimitRow, ...] = ()
+
+    def get(self, resource: str) -> LimitRow | None:
+        for row in self.rows:
+            if row.resource == resource:
+                return row
+        return None
+
+
+# --------------------------------------------------------------------------- the snapshot
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Who is looking, from where: shown in the header and in the not-root notice."""
+
+    hostname: str = ""
+    user: str = ""
+    uid: int = 0
+    ipc_namespace: str = ""
+
+    @property
+    def is_root(self) -> bool:
+        return self.uid == 0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every IPC object the probe could see at `taken_at`, plus limits and warnings."""
+
+    taken_at: float
+    shm: tuple[ShmSegment, ...] = ()
+    msg: tuple[MsgQueue, ...] = ()
+    sem: tuple[SemSet, ...] = ()
+    pmq: tuple[PosixQueue, ...] = ()
+    pshm: tuple[PosixShm, ...] = ()
+    psem: tuple[PosixSemaphore, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    environment: Environment = field(default_factory=Environment)
+    #: where POSIX queues came from: "mount:/dev/mqueue", "detached", "fds" or "none"
+    mqueue_source: str = "none"
+    #: things the user should know: unreadable objects, a missing mqueue mount, skipped /proc lines
+    warnings: tuple[str, ...] = ()
+    processes: ProcessScan | None = None
+
+    def objects(self, kind: Kind) -> tuple[IpcObject, ...]:
+        return getattr(self, kind)
+
+    def all_objects(self) -> list[IpcObject]:
+        return [obj for kind in KINDS for obj in self.objects(kind)]
+
+    def find(self, ref: ObjectRef | str) -> IpcObject | None:
+        key = ref if isinstance(ref, str) else ref.row_key
+        kind = key.split(":", 1)[0]
+        if kind not in KINDS:
+            return None
+        for obj in self.objects(kind):  # type: ignore[arg-type]
+            if obj.ref.row_key == key:
+                return obj
+        return None

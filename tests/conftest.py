@@ -1,0 +1,37 @@
+"""Session-wide guard: a test run must leave SysV IPC, /dev/shm and the mqueue fs as it found them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.helpers import inventory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config._ipcscope_inventory_before = inventory()  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = getattr(session.config, "_ipcscope_inventory_before", None)
+    if before is None or os.environ.get("IPCSCOPE_SKIP_LEAK_CHECK"):
+        return
+    after = inventory()
+    leaked = {
+        where: sorted(map(str, after[where] - before[where]))
+        for where in after
+        if after[where] - before[where]
+    }
+    if leaked:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"IPC objects left behind by this test run: {leaked}"
+        if reporter is not None:
+            reporter.write_line(message, red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def root_only() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
