@@ -1,0 +1,197 @@
+"""A deterministic, hand-made Snapshot: for UI tests, snapshot SVGs, screenshots and `--demo`.
+
+It shows every situation the app must render: a busy segment, a segment marked for destruction but
+still attached, a locked one, an IPC_PRIVATE orphan, a nearly full queue with blocked senders, a
+receiver waiting for a type nobody sent, a semaphore set with waiters (one stopped), a set this user
+may not read, and POSIX objects of each kind. Times are fixed around DEMO_NOW; PIDs are made up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ipcscope.model import (
+    Environment,
+    LimitRow,
+    Limits,
+    MsgQueue,
+    PosixQueue,
+    PosixSemaphore,
+    PosixShm,
+    ProcessRef,
+    ProcessScan,
+    Semaphore,
+    SemOpSpec,
+    SemSet,
+    ShmSegment,
+    Snapshot,
+    Waiter,
+)
+
+#: 2026-11-22 02:50:00 UTC: "now" for every demo rendering.
+DEMO_NOW = 1795315800
+T0 = DEMO_NOW - 3600  # objects were created an hour ago
+
+SEM_UNDO = 0x1000
+IPC_NOWAIT = 0o4000
+
+
+def _root(**kw):
+    return dict(uid=0, gid=0, cuid=0, cgid=0, owner="root", group="root", cowner="root", cgroup="root", **kw)
+
+
+def _alice(**kw):
+    return dict(uid=1000, gid=1000, cuid=1000, cgid=1000, owner="alice", group="alice",
+                cowner="alice", cgroup="alice", **kw)
+
+
+def demo_objects() -> dict:
+    shm = (
+        ShmSegment(key=0x0000162E, id=3, mode=0o666, size=27, cpid=4101, lpid=4102, nattch=2,
+                   atime=DEMO_NOW - 12, dtime=DEMO_NOW - 30, ctime=T0, rss=4096, swap=0, **_root()),
+        ShmSegment(key=0, id=1, mode=0o1600, size=8192, cpid=3301, lpid=3412, nattch=1,
+                   atime=T0 + 40, dtime=None, ctime=T0, rss=4096, swap=0, **_root()),
+        ShmSegment(key=0xDEADBEEF, id=4, mode=0o2600, size=1048576, cpid=3959, lpid=3965, nattch=1,
+                   atime=T0 + 60, dtime=None, ctime=T0, rss=1048576, swap=0, **_alice()),
+        ShmSegment(key=0, id=5, mode=0o640, size=12288, cpid=2960, lpid=2966, nattch=0,
+                   atime=T0 + 5, dtime=T0 + 300, ctime=T0, rss=4096, swap=0, **_alice()),
+        ShmSegment(key=0x34C4F243, id=2, mode=0o644, size=67108864, cpid=1345, lpid=0, nattch=0,
+                   atime=None, dtime=None, ctime=T0 - 86400, rss=0, swap=0, **_root()),
+    )
+    msg = (
+        MsgQueue(key=0x6D6A0001, id=3, mode=0o666, cbytes=15000, qnum=12, lspid=4238, lrpid=4101,
+                 stime=DEMO_NOW - 2, rtime=DEMO_NOW - 75, ctime=T0, qbytes=16384, **_root()),
+        MsgQueue(key=0x6D6A0002, id=7, mode=0o600, cbytes=24, qnum=2, lspid=4301, lrpid=0,
+                 stime=DEMO_NOW - 250, rtime=None, ctime=T0, qbytes=16384, **_alice()),
+        MsgQueue(key=0x6D6A0003, id=9, mode=0o620, cbytes=0, qnum=0, lspid=0, lrpid=0,
+                 stime=None, rtime=None, ctime=T0, qbytes=None, **_root()),
+    )
+    sem = (
+        SemSet(key=0x5E5E0001, id=2, mode=0o666, nsems=3, otime=DEMO_NOW - 272, ctime=T0,
+               semaphores=(Semaphore(0, 0, 2, 0, 4410), Semaphore(1, 1, 0, 0, 4410),
+                           Semaphore(2, 5, 0, 1, 4412)), **_root()),
+        SemSet(key=0x5E5E0002, id=6, mode=0o600, nsems=2, otime=DEMO_NOW - 30, ctime=T0,
+               semaphores=(Semaphore(0, 1, 0, 0, 4520), Semaphore(1, 0, 1, 0, 4521)), **_alice()),
+        SemSet(key=0x9D1E0F4F, id=49, mode=0o600, nsems=2, otime=None, ctime=T0,
+               semaphores=None, uid=1001, gid=1001, cuid=1001, cgid=1001, owner="bob", group="bob",
+               cowner="bob", cgroup="bob"),
+    )
+    pmq = (
+        PosixQueue(name="/jobs", mode=0o644, uid=0, gid=0, owner="root", group="root", mtime=DEMO_NOW - 5,
+                   qsize=480, curmsgs=10, maxmsg=10, msgsize=64, notify_pid=0, dev=20, inode=16063),
+        PosixQueue(name="/events", mode=0o600, uid=1000, gid=1000, owner="alice", group="alice",
+                   mtime=DEMO_NOW - 400, qsize=0, curmsgs=0, maxmsg=10, msgsize=8192, notify_pid=4700,
+                   notify=0, signo=12, dev=20, inode=16070),
+    )
+    pshm = (
+        PosixShm(name="/ring", mode=0o600, uid=1000, gid=1000, owner="alice", group="alice",
+                 mtime=DEMO_NOW - 1, size=65536, dev=27, inode=3),
+        PosixShm(name="/PostgreSQL.1804289383", mode=0o600, uid=105, gid=109, owner="postgres",
+                 group="postgres", mtime=T0, size=26976, dev=27, inode=9),
+    )
+    psem = (
+        PosixSemaphore(name="/ring-lock", mode=0o600, uid=1000, gid=1000, owner="alice", group="alice",
+                       mtime=DEMO_NOW - 1, value=0, dev=27, inode=2),
+        PosixSemaphore(name="/build-slots", mode=0o644, uid=0, gid=0, owner="root", group="root",
+                       mtime=T0, value=4, dev=27, inode=11),
+    )
+    return dict(shm=shm, msg=msg, sem=sem, pmq=pmq, pshm=pshm, psem=psem)
+
+
+def demo_limits() -> Limits:
+    return Limits(rows=(
+        LimitRow("MSGMNI", "Number of message queues", 32000, 3),
+        LimitRow("MSGMAX", "Max size of message (bytes)", 8192, None, "bytes"),
+        LimitRow("MSGMNB", "Default max size of queue (bytes)", 16384, None, "bytes"),
+        LimitRow("SHMMNI", "Shared memory segments", 4096, 5),
+        LimitRow("SHMALL", "Shared memory pages", 4718592, 16643, "pages"),
+        LimitRow("SHMMAX", "Max size of shared memory segment (bytes)", 18446744073692774399, None, "bytes"),
+        LimitRow("SHMMIN", "Min size of shared memory segment (bytes)", 1, None, "bytes"),
+        LimitRow("SEMMNI", "Number of semaphore identifiers", 32000, 3),
+        LimitRow("SEMMNS", "Total number of semaphores", 1024000000, 7),
+        LimitRow("SEMMSL", "Max semaphores per semaphore set.", 32000, None),
+        LimitRow("SEMOPM", "Max number of operations per semop(2)", 500, None),
+        LimitRow("SEMVMX", "Semaphore max value", 32767, None),
+        LimitRow("MQUMNI", "Number of POSIX message queues", 8, 2),
+        LimitRow("MQUMAX", "Max number of messages in a POSIX queue", 10, None),
+        LimitRow("MQUMNB", "Max size of POSIX message (bytes)", 8192, None, "bytes"),
+    ))
+
+
+def demo_processes() -> ProcessScan:
+    """Holders and waiters matching demo_objects(): who is attached, who is blocked on what."""
+    server = ProcessRef(4101, "shm_server", 0, "root")
+    client = ProcessRef(4102, "shm_client", 0, "root")
+    oracle = ProcessRef(3412, "ora_pmon", 0, "root")
+    return ProcessScan(
+        taken_at=DEMO_NOW,
+        holders={
+            "shm:3": (server, client),
+            "shm:1": (oracle,),
+            "shm:4": (ProcessRef(3965, "renderer", 1000, "alice"),),
+            "pmq:/jobs": (ProcessRef(4238, "producer", 0, "root"),),
+            "pshm:/ring": (ProcessRef(4601, "ring_writer", 1000, "alice"),
+                           ProcessRef(4602, "ring_reader", 1000, "alice")),
+            "psem:/ring-lock": (ProcessRef(4601, "ring_writer", 1000, "alice"),
+                                ProcessRef(4602, "ring_reader", 1000, "alice")),
+        },
+        waiters={
+            "sem:2": (
+                Waiter(4417, 4417, "worker", "semop", uid=0, user="root",
+                       ops=(SemOpSpec(0, -1, SEM_UNDO),), blocked_on=0, since=DEMO_NOW - 252),
+                Waiter(4418, 4420, "worker", "semop", uid=0, user="root",
+                       ops=(SemOpSpec(0, -1, 0), SemOpSpec(1, -1, 0)), blocked_on=0, since=DEMO_NOW - 130),
+                Waiter(4419, 4419, "checker", "semop", state="stopped", uid=0, user="root",
+                       ops=(SemOpSpec(2, 0, 0),), blocked_on=2, since=DEMO_NOW - 60),
+            ),
+            "sem:6": (
+                Waiter(4522, 4522, "consumer", "semop", uid=1000, user="alice",
+                       ops=(SemOpSpec(1, -1, SEM_UNDO),), blocked_on=1, since=DEMO_NOW - 31),
+            ),
+            "msg:3": (
+                Waiter(4238, 4238, "producer", "msgsnd", uid=0, user="root", msgtyp=1, size=2000,
+                       since=DEMO_NOW - 75),
+            ),
+            "msg:7": (
+                Waiter(4350, 4350, "dispatcher", "msgrcv", uid=1000, user="alice", msgtyp=5, msgflg=0,
+                       since=DEMO_NOW - 240),
+            ),
+            "psem:/ring-lock": (
+                Waiter(4602, 4602, "ring_reader", "futex", uid=1000, user="alice", since=DEMO_NOW - 2),
+            ),
+        },
+        original_keys={1: 0x30BF698A},
+        denied=0,
+        scanned=212,
+    )
+
+
+def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False,
+                  processes: bool = True) -> Snapshot:
+    """The demo Snapshot; flags give the not-root view, the no-mqueue view and an empty system."""
+    objects = {} if empty else demo_objects()
+    environment = Environment(hostname="labhost", user="root" if root else "alice",
+                              uid=0 if root else 1000, ipc_namespace="ipc:[4026531839]")
+    warnings: list[str] = []
+    if not mqueue:
+        objects = {**objects, "pmq": ()}
+        warnings.append(
+            "POSIX queues: no mqueue filesystem is mounted, so only queues held open by your "
+            "processes are shown. Mount it: sudo mkdir -p /dev/mqueue && sudo mount -t mqueue none /dev/mqueue"
+        )
+    if not root and not empty:
+        warnings.append("1 semaphore set is not readable by uid 1000: its values are hidden; "
+                        "run as root or as its owner to see them.")
+    scan = demo_processes() if processes and not empty else None
+    if scan is not None and not root:
+        scan = replace(scan, denied=14, notes=("14 processes of other users were not inspected: "
+                                               "run as root to see their attachments and waits.",))
+    return Snapshot(
+        taken_at=DEMO_NOW,
+        limits=demo_limits(),
+        environment=environment,
+        mqueue_source="detached" if mqueue else "fds",
+        warnings=tuple(warnings),
+        processes=scan,
+        **objects,
+    )
