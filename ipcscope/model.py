@@ -126,6 +126,12 @@ class ProcessScan:
     denied: int = 0
     scanned: int = 0
     notes: tuple[str, ...] = ()
+    #: every process seen in /proc at scan time (pid -> who), so findings can tell dead pids
+    processes: dict[int, ProcessRef] = field(default_factory=dict)
+
+    def is_alive(self, pid: int) -> bool:
+        """Whether `pid` existed at scan time (pid 0 means "none" and is never alive)."""
+        return pid in self.processes
 
     def holders_of(self, ref: ObjectRef | str) -> tuple[ProcessRef, ...]:
         key = ref if isinstance(ref, str) else ref.row_key
@@ -206,6 +212,9 @@ class MsgQueue(SysvObject):
     rtime: int | None = None
     #: msg_qbytes from msgctl(IPC_STAT); None when the queue is not readable
     qbytes: int | None = None
+    #: types of the queued messages in queue order, peeked with MSG_COPY (never consumed);
+    #: None when not peeked (unreadable, or the probe was not asked to)
+    queued_types: tuple[int, ...] | None = None
 
     kind: Kind = field(default="msg", init=False)
 
