@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-only", action="store_true",
         help="disable every action that changes an IPC object",
     )
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="show a fixed demonstration snapshot instead of this system (read-only)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for module_name in SUBCOMMAND_MODULES:
         try:
@@ -63,7 +67,13 @@ def run_tui(args: argparse.Namespace) -> int:
         return 2
     from ipcscope.ui.app import IpcScopeApp
 
-    IpcScopeApp(interval=args.interval, read_only=args.read_only).run()
+    if args.demo:
+        from ipcscope.ui.demo_app import demo_app
+
+        app = demo_app(interval=args.interval)
+    else:
+        app = IpcScopeApp(interval=args.interval, read_only=args.read_only)
+    app.run()
     return 0
 
 

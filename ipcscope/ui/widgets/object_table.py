@@ -1,0 +1,397 @@
+"""A DataTable of IPC objects that follows a live system without losing the user's place.
+
+Each poll is applied as a difference by stable row key ("shm:3", "pmq:/jobs"): new objects are
+added, changed cells updated, vanished objects removed; the table is never cleared and rebuilt,
+because clearing resets the cursor and the scroll position. After every change the cursor is put
+back on the object it was on, since DataTable keeps the cursor *index*, not the object, across
+inserts, removals and sorts.
+
+Objects that appear after the first load are highlighted for NEW_SECONDS; objects that vanish
+linger greyed for LINGER_SECONDS, so a user sees what changed (htop's --highlight-changes). Both
+use the clock the app injects, which keeps tests and snapshots deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellKey, RowKey
+
+from ipcscope.model import IpcObject, Kind, ProcessScan
+from ipcscope.ui.columns import (
+    COLUMNS,
+    DEFAULT_SORT,
+    HAS_HOLDERS,
+    HAS_WAITERS,
+    Cell,
+    Column,
+    RowContext,
+    filter_text,
+    row_tone,
+)
+
+#: Row states besides "normal".
+NEW = "new"
+REMOVED = "removed"
+
+
+class SortText(Text):
+    """A cell that displays text but sorts by the raw value it was made from."""
+
+    __slots__ = ("sort_value", "tiebreak")
+
+    def __init__(self, text: str, *, sort_value: Any, tiebreak: Any, **kwargs: Any) -> None:
+        super().__init__(text, **kwargs)
+        self.sort_value = sort_value
+        self.tiebreak = tiebreak
+
+    def same_as(self, other: Text) -> bool:
+        """Text.__eq__ ignores the base style and the sort value; a refresh must not."""
+        return (
+            isinstance(other, SortText)
+            and self.plain == other.plain
+            and self.style == other.style
+            and self.sort_value == other.sort_value
+            and self.justify == other.justify
+        )
+
+
+def _tiebreak(obj: IpcObject) -> Any:
+    """Equal sort values keep a stable order: by id (System V) or name (POSIX)."""
+    return obj.id if hasattr(obj, "id") else obj.name
+
+
+class ObjectTable(DataTable):
+    """The objects of one kind, diff-updated, sortable, filterable."""
+
+    NEW_SECONDS = 3.0
+    LINGER_SECONDS = 3.0
+
+    BINDINGS: list[BindingType] = [
+        Binding("enter", "open_detail", "Detail", tooltip="Focus the detail pane", id="table.detail"),
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g", "scroll_top", "First row", show=False, id="table.top"),
+        Binding("G", "scroll_bottom", "Last row", show=False, id="table.bottom"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "object-table--new",
+        "object-table--removed",
+        "object-table--dest",
+        "object-table--locked",
+        "object-table--ok",
+        "object-table--warn",
+        "object-table--bad",
+        "object-table--muted",
+    }
+
+    class DetailRequested(Message):
+        """Enter on a row: the user wants to read (and scroll) the detail pane."""
+
+    class Changed(Message):
+        """The set of shown rows, the sort or the filter changed (titles need updating)."""
+
+    def __init__(self, kind: Kind, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            cursor_type="row",
+            cursor_background_priority="css",
+        )
+        self.kind: Kind = kind
+        self.spec: tuple[Column, ...] = COLUMNS[kind]
+        self.sort_column: str = DEFAULT_SORT[kind]
+        self.sort_reverse: bool = False
+        self.filter: str = ""
+        #: live objects by row key, and their (attached, waiters) counts from the process scan
+        self._objects: dict[str, IpcObject] = {}
+        self._counts: dict[str, tuple[int | None, int | None]] = {}
+        #: row key -> when it first appeared (only rows that appeared after the first load)
+        self._born: dict[str, float] = {}
+        #: row key -> (last known object, when it vanished)
+        self._gone: dict[str, tuple[IpcObject, float]] = {}
+        #: rows now in the DataTable: what they were rendered from, and the rendered cells
+        self._signatures: dict[str, tuple] = {}
+        self._cells: dict[str, tuple[SortText, ...]] = {}
+        self._loaded = False
+        self._now = 0.0
+
+    # ------------------------------------------------------------------ public API
+
+    def on_mount(self) -> None:
+        for column in self.spec:
+            self.add_column(self._header(column), key=column.key, width=self._width(column))
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
+
+    @property
+    def total(self) -> int:
+        """Live objects of this kind (lingering removed rows not counted)."""
+        return len(self._objects)
+
+    @property
+    def shown(self) -> int:
+        """Live objects that pass the filter."""
+        if not self.filter:
+            return len(self._objects)
+        return sum(1 for key, obj in self._objects.items() if self._matches(obj))
+
+    @property
+    def cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return row_key.value
+
+    def selected(self) -> tuple[IpcObject, bool] | None:
+        """The object under the cursor and whether it has vanished (lingering), or None."""
+        key = self.cursor_key
+        if key is None:
+            return None
+        if key in self._objects:
+            return self._objects[key], False
+        if key in self._gone:
+            return self._gone[key][0], True
+        return None
+
+    def apply(self, objects: Sequence[IpcObject], scan: ProcessScan | None, now: float) -> None:
+        """Show `objects` (this kind's objects of a new snapshot) as a difference to what is shown."""
+        fresh = {obj.ref.row_key: obj for obj in objects}
+        for key, obj in self._objects.items():
+            if key not in fresh:
+                self._gone[key] = (obj, now)
+        for key in fresh:
+            self._gone.pop(key, None)
+            if self._loaded and key not in self._objects:
+                self._born[key] = now
+        self._objects = fresh
+        self._counts = {key: self._scan_counts(key, scan) for key in fresh} | {
+            key: counts for key, counts in self._counts.items() if key in self._gone
+        }
+        self._loaded = True
+        self._sync(now)
+
+    def expire(self, now: float) -> None:
+        """Drop highlights and lingering rows whose time is up, without a new snapshot."""
+        self._sync(now)
+
+    def next_expiry(self, now: float) -> float | None:
+        """Seconds until a highlight or lingering row expires, or None when none is pending."""
+        deadlines = [t + self.NEW_SECONDS for t in self._born.values()]
+        deadlines += [t + self.LINGER_SECONDS for _, t in self._gone.values()]
+        if not deadlines:
+            return None
+        return max(0.0, min(deadlines) - now)
+
+    def set_filter(self, text: str) -> None:
+        text = text.strip().lower()
+        if text != self.filter:
+            self.filter = text
+            self._sync(self._now)
+
+    def sort_by(self, column_key: str, reverse: bool | None = None) -> None:
+        """Sort by `column_key`; choosing the sorted column again reverses it (unless `reverse`)."""
+        if reverse is None:
+            reverse = not self.sort_reverse if column_key == self.sort_column else False
+        self.sort_column, self.sort_reverse = column_key, reverse
+        for column in self.spec:
+            self.columns[column.key].label = self._header(column)
+        keep = self.cursor_key
+        self._sort()
+        self._restore_cursor(keep)
+        self.post_message(self.Changed())
+
+    def cycle_sort(self) -> None:
+        keys = [column.key for column in self.spec]
+        self.sort_by(keys[(keys.index(self.sort_column) + 1) % len(keys)], reverse=False)
+
+    def reverse_sort(self) -> None:
+        self.sort_by(self.sort_column, reverse=not self.sort_reverse)
+
+    def move_to(self, row_key: str) -> bool:
+        """Put the cursor on `row_key` if it is shown."""
+        if row_key not in self.rows:
+            return False
+        self.move_cursor(row=self.get_row_index(row_key), animate=False)
+        return True
+
+    def has_object(self, row_key: str) -> bool:
+        return row_key in self._objects
+
+    @property
+    def sort_label(self) -> str:
+        column = next(c for c in self.spec if c.key == self.sort_column)
+        return f"{column.label} {'▼' if self.sort_reverse else '▲'}"
+
+    # ------------------------------------------------------------------ actions and events
+
+    def action_open_detail(self) -> None:
+        self.post_message(self.DetailRequested())
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(event.column_key.value or self.sort_column)
+
+    # ------------------------------------------------------------------ the difference
+
+    def _sync(self, now: float) -> None:
+        """Make the DataTable rows match live + lingering objects that pass the filter."""
+        self._now = now
+        self._born = {k: t for k, t in self._born.items() if now - t < self.NEW_SECONDS and k in self._objects}
+        self._gone = {k: v for k, v in self._gone.items() if now - v[1] < self.LINGER_SECONDS}
+        wanted: dict[str, tuple[IpcObject, str | None]] = {}
+        for key, obj in self._objects.items():
+            if not self.filter or self._matches(obj):
+                wanted[key] = (obj, NEW if key in self._born else None)
+        for key, (obj, _) in self._gone.items():
+            if not self.filter or self._matches(obj):
+                wanted[key] = (obj, REMOVED)
+
+        keep = self.cursor_key
+        day = int(now // 86400)
+        resort = False
+        with self.app.batch_update():
+            stale = [key for key in self._signatures if key not in wanted]
+            if stale:
+                self._remove_rows(stale)
+            for key, (obj, state) in wanted.items():
+                counts = self._counts.get(key, (None, None))
+                signature = (obj, counts, state, day)
+                old = self._signatures.get(key)
+                if old == signature:
+                    continue
+                cells = self._render(obj, counts, state, now)
+                if old is None:
+                    self.add_row(*cells, key=key)
+                    resort = True
+                else:
+                    resort |= self._update_row(key, cells)
+                self._signatures[key] = signature
+                self._cells[key] = cells
+            if resort:
+                self._sort()
+            self._restore_cursor(keep)
+        if stale or resort:
+            self.post_message(self.Changed())
+
+    def _update_row(self, key: str, cells: tuple[SortText, ...]) -> bool:
+        """Update the cells that changed; True when the sort column changed (re-sort needed)."""
+        resort = False
+        for column, new, old in zip(self.spec, cells, self._cells[key]):
+            if new.same_as(old):
+                continue
+            self.update_cell(key, column.key, new, update_width=column.width is None)
+            if column.key == self.sort_column and new.sort_value != old.sort_value:
+                resort = True
+        return resort
+
+    def _remove_rows(self, keys: list[str]) -> None:
+        """Remove many rows in one pass: DataTable.remove_row renumbers every row per call (O(n))."""
+        for key in keys:
+            del self._signatures[key]
+            del self._cells[key]
+        if len(keys) <= 8:
+            for key in keys:
+                self.remove_row(key)
+            return
+        doomed = {RowKey(key) for key in keys}
+        survivors = sorted(
+            (index, row_key)
+            for row_key in self._row_locations
+            if row_key not in doomed
+            for index in (self._row_locations.get(row_key),)
+        )
+        from textual._two_way_dict import TwoWayDict
+
+        self._row_locations = TwoWayDict({row_key: i for i, (_, row_key) in enumerate(survivors)})
+        for row_key in doomed:
+            for column_key in self._data.get(row_key, ()):
+                self._updated_cells.discard(CellKey(row_key, column_key))
+            self.rows.pop(row_key, None)
+            self._data.pop(row_key, None)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        self.hover_coordinate = self.hover_coordinate
+        self._update_count += 1
+        self.check_idle()
+        self.refresh(layout=True)
+
+    def _sort(self) -> None:
+        reverse = self.sort_reverse
+
+        def key(cell: SortText) -> tuple:
+            value = cell.sort_value
+            # Unknown values (None) go last in both directions.
+            return ((value is None) != reverse, value, cell.tiebreak)
+
+        self.sort(self.sort_column, key=key, reverse=reverse)
+
+    def _restore_cursor(self, row_key: str | None) -> None:
+        if row_key is not None and row_key in self.rows:
+            index = self.get_row_index(row_key)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, animate=False)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _render(self, obj: IpcObject, counts: tuple[int | None, int | None], state: str | None,
+                now: float) -> tuple[SortText, ...]:
+        context = RowContext(attached=counts[0], waiters=counts[1], now=now)
+        tone = REMOVED if state == REMOVED else row_tone(obj)
+        base = self._style(tone) if tone else Style()
+        if state == NEW:
+            base = self._style(NEW) + base
+        tiebreak = _tiebreak(obj)
+        # A dimmed or removed row is one tone: cell colours would contradict it.
+        return tuple(self._cell(column, column.cell(obj, context), base, tone is None, tiebreak)
+                     for column in self.spec)
+
+    def _cell(self, column: Column, cell: Cell, base: Style, tones: bool, tiebreak: Any) -> SortText:
+        style = base + self._style(cell.tone) if tones and cell.tone else base
+        return SortText(
+            cell.text,
+            sort_value=cell.sort,
+            tiebreak=tiebreak,
+            style=style,
+            justify="right" if column.numeric else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            end="",
+        )
+
+    def _style(self, tone: str) -> Style:
+        return self.get_component_rich_style(f"object-table--{tone}", partial=True)
+
+    def _header(self, column: Column) -> Text:
+        """Header label with room for ▲/▼ always reserved, so widths never jump. The arrow goes
+        on the outer side: left of right-aligned (numeric) labels, right of the others."""
+        arrow = ("▼" if self.sort_reverse else "▲") if column.key == self.sort_column else " "
+        style = "bold" if column.key == self.sort_column else ""
+        if column.numeric:
+            return Text(f"{arrow} {column.label}", style=style, justify="right")
+        return Text(f"{column.label} {arrow}", style=style)
+
+    @staticmethod
+    def _width(column: Column) -> int | None:
+        if column.width is None:
+            return None
+        return max(column.width, len(column.label) + 2)
+
+    def _restyle(self) -> None:
+        """The theme changed: re-render every row (an empty signature never matches)."""
+        self._signatures = {key: () for key in self._signatures}
+        self._sync(self._now)
+
+    def _matches(self, obj: IpcObject) -> bool:
+        return self.filter in filter_text(obj)
+
+    def _scan_counts(self, key: str, scan: ProcessScan | None) -> tuple[int | None, int | None]:
+        if scan is None:
+            return (None, None)
+        attached = len(scan.holders_of(key)) if self.kind in HAS_HOLDERS else None
+        waiters = len(scan.waiters_of(key)) if self.kind in HAS_WAITERS else None
+        return (attached, waiters)
