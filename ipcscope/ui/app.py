@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.model import KINDS, Kind, Snapshot
@@ -64,6 +64,10 @@ class IpcScopeApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key", id="app.help"),
+        # Priority: handled before the keys typed right after it are routed, so they reach the
+        # filter; check_action lets "/" through to an Input that has focus (POSIX names).
+        Binding("slash", "filter", "Filter", tooltip="Filter by key, id, name or owner", priority=True,
+                id="app.filter"),
         Binding("space", "pause", "Pause", tooltip="Stop applying new snapshots", id="app.pause"),
         Binding("space", "resume", "Resume", tooltip="Apply snapshots again", id="app.resume"),
         Binding("r", "refresh", "Refresh", tooltip="Poll now (while paused: one step)", id="app.refresh"),
@@ -205,7 +209,7 @@ class IpcScopeApp(App[None]):
         active = self.active_view
         with self.batch_update():
             self._show_header()
-            self.query_one(Notice).say(global_notice(snapshot))
+            self.query_one(Notice).say(global_notice(snapshot), wrap=False)
             tabs = self.query_one(TabbedContent)
             for kind in KINDS:
                 view = self.kind_view(kind)
@@ -246,6 +250,9 @@ class IpcScopeApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in CHANGING_ACTIONS and self.read_only:
             return False
+        if action == "filter":
+            return (len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
+                    and self._active_kind_view() is not None)
         if action == "pause":
             return not self.paused
         if action == "resume":
@@ -283,6 +290,11 @@ class IpcScopeApp(App[None]):
     def action_view(self, view: str) -> None:
         self.query_one(TabbedContent).active = f"view-{view}"
         self._focus_active_view()
+
+    def action_filter(self) -> None:
+        view = self._active_kind_view()
+        if view is not None:
+            view.action_filter()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -323,7 +335,7 @@ class IpcScopeApp(App[None]):
                          "command_palette", "Palette", "Jump to an object, run any action")
         return (
             KeySection("Everywhere", (*everywhere, palette)),
-            KeySection("In an object view (1-6)", key_rows(self, KindView.BINDINGS)),
+            KeySection("Object views", key_rows(self, KindView.BINDINGS)),
             KeySection("Table", key_rows(self, table_bindings(ObjectTable))),
             KeySection("Detail pane", key_rows(self, DetailScroll.BINDINGS)),
             KeySection("Filter", (*key_rows(self, FilterBar.BINDINGS),

@@ -72,10 +72,8 @@ def global_notice(snapshot: Snapshot) -> str | None:
     environment = snapshot.environment
     if not environment.is_root:
         who = environment.user or f"uid {environment.uid}"
-        parts.append(
-            f"Not root ({who}, uid {environment.uid}): other users' processes and objects you may "
-            "not read are hidden or incomplete; run as root to see everything."
-        )
+        parts.append(f"Not root ({who}): other users' processes and objects you may not read are "
+                     "hidden or incomplete. Run as root to see everything.")
     if snapshot.processes is not None:
         parts.extend(snapshot.processes.notes)
     parts.extend(w for w in snapshot.warnings if not (_about_mqueue(w) and not mqueue_visible(snapshot)))

@@ -105,7 +105,7 @@ async def test_filter_as_you_type_and_escape_clears() -> None:
         await pilot.press("escape")
         assert shown_keys(app) == ["shm:1", "shm:2", "shm:3", "shm:4", "shm:5"]
         assert app.focused is table(app)
-        assert not app.query_one("#kind-shm FilterBar").display
+        assert not app.query_one("#kind-shm .filter-row").display
 
 
 @pytest.mark.parametrize("text, expected", [

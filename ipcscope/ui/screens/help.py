@@ -32,20 +32,21 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
             yield Static(self._render_sections(), id="help-keys")
+            yield Static(MOUSE_HINTS, id="help-hints")
 
     def _render_sections(self) -> Table:
+        key_width = max(len(" ".join(row.keys)) for section in self.sections for row in section.rows)
+        name_width = max(len(row.name) for section in self.sections for row in section.rows)
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(justify="right", style="bold", no_wrap=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column(style="dim")
+        grid.add_column(justify="right", style="bold", no_wrap=True, min_width=key_width)
+        grid.add_column(no_wrap=True, min_width=name_width)
+        grid.add_column(style="dim", ratio=1)
         for number, section in enumerate(self.sections):
             if number:
                 grid.add_row()
-            grid.add_row("", Text(section.title, style="bold underline"))
+            grid.add_row("", Text(section.title, style="bold underline"), "")
             for row in section.rows:
                 grid.add_row(" ".join(row.keys), row.name, row.detail)
-        grid.add_row()
-        grid.add_row("", Text(MOUSE_HINTS, style="dim"), "")
         return grid
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
@@ -59,7 +59,6 @@ class KindView(Vertical):
     """The objects of one kind."""
 
     BINDINGS: list[BindingType] = [
-        Binding("slash", "filter", "Filter", tooltip="Filter by key, id, name or owner", id="view.filter"),
         Binding("s", "sort_next", "Sort", tooltip="Sort by the next column", id="view.sort"),
         Binding("S", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order",
                 id="view.reverse"),
@@ -78,7 +77,9 @@ class KindView(Vertical):
         with Container(classes="body"):
             with Vertical(classes="table-box") as box:
                 box.border_title = KIND_TITLES[self.kind]
-                yield FilterBar(placeholder="filter: key, id, name or owner", classes="filter")
+                with Horizontal(classes="filter-row"):
+                    yield Static("/", classes="filter-label")
+                    yield FilterBar(placeholder="filter by key, id, name or owner", classes="filter")
                 yield ObjectTable(self.kind, id=f"table-{self.kind}")
                 yield Static(classes="empty")
             with DetailScroll(classes="detail-box") as detail:
@@ -86,7 +87,10 @@ class KindView(Vertical):
                 yield DetailPane(classes="detail")
 
     def on_mount(self) -> None:
-        self.query_one(FilterBar).display = False
+        self._show_filter(False)
+
+    def _show_filter(self, shown: bool) -> None:
+        self.query_one(".filter-row").display = shown
 
     @property
     def table(self) -> ObjectTable:
@@ -139,13 +143,12 @@ class KindView(Vertical):
     # ------------------------------------------------------------------ actions
 
     def action_filter(self) -> None:
-        bar = self.query_one(FilterBar)
-        bar.display = True
-        bar.focus()
+        self._show_filter(True)
+        # Focus now, not after the next refresh: keys typed right after "/" belong to the filter.
+        self.screen.set_focus(self.query_one(FilterBar))
 
     def action_clear_filter(self) -> None:
-        bar = self.query_one(FilterBar)
-        if bar.value or bar.display:
+        if self.query_one(FilterBar).value or self.query_one(".filter-row").display:
             self.clear_filter()
 
     def clear_filter(self) -> None:
@@ -153,7 +156,7 @@ class KindView(Vertical):
         bar = self.query_one(FilterBar)
         with self.prevent(Input.Changed):
             bar.value = ""
-        bar.display = False
+        self._show_filter(False)
         self.table.set_filter("")
         self._update_titles()
         self.refresh_detail()
@@ -165,7 +168,8 @@ class KindView(Vertical):
         self.table.reverse_sort()
 
     def focus_table(self) -> None:
-        self.table.focus()
+        """Focus at once (not after a refresh), so the keys typed next already reach the table."""
+        self.screen.set_focus(self.table)
 
     # ------------------------------------------------------------------ events
 
@@ -178,7 +182,7 @@ class KindView(Vertical):
     @on(Input.Submitted, ".filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if not event.value:
-            self.query_one(FilterBar).display = False
+            self._show_filter(False)
         self.focus_table()
 
     @on(ClearFilter)
@@ -195,7 +199,7 @@ class KindView(Vertical):
     @on(ObjectTable.DetailRequested)
     def _open_detail(self, event: ObjectTable.DetailRequested) -> None:
         event.stop()
-        self.query_one(DetailScroll).focus()
+        self.screen.set_focus(self.query_one(DetailScroll))
 
     @on(ObjectTable.Changed)
     def _table_changed(self, event: ObjectTable.Changed) -> None:

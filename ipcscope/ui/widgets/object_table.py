@@ -364,22 +364,27 @@ class ObjectTable(DataTable):
         )
 
     def _style(self, tone: str) -> Style:
-        return self.get_component_rich_style(f"object-table--{tone}", partial=True)
+        """The tone's style from app.tcss. Colours come from the full style, where Textual has
+        blended translucent theme colours ($text-muted) with the background; the background
+        itself only when the tone sets one, so zebra stripes and the cursor still show."""
+        name = f"object-table--{tone}"
+        full = self.get_component_rich_style(name)
+        own = self.get_component_rich_style(name, partial=True)
+        return Style(color=full.color, bgcolor=full.bgcolor if own.bgcolor else None, bold=own.bold,
+                     italic=own.italic, strike=own.strike, underline=own.underline)
 
     def _header(self, column: Column) -> Text:
-        """Header label with room for ▲/▼ always reserved, so widths never jump. The arrow goes
-        on the outer side: left of right-aligned (numeric) labels, right of the others."""
-        arrow = ("▼" if self.sort_reverse else "▲") if column.key == self.sort_column else " "
-        style = "bold" if column.key == self.sort_column else ""
-        if column.numeric:
-            return Text(f"{arrow} {column.label}", style=style, justify="right")
-        return Text(f"{column.label} {arrow}", style=style)
+        """Header label with one cell always reserved for ▲/▼, so widths never jump."""
+        if column.key != self.sort_column:
+            return Text(f"{column.label} ", justify="right" if column.numeric else "left")
+        arrow = "▼" if self.sort_reverse else "▲"
+        return Text(f"{column.label}{arrow}", style="bold", justify="right" if column.numeric else "left")
 
     @staticmethod
     def _width(column: Column) -> int | None:
         if column.width is None:
             return None
-        return max(column.width, len(column.label) + 2)
+        return max(column.width, len(column.label) + 1)
 
     def _restyle(self) -> None:
         """The theme changed: re-render every row (an empty signature never matches)."""

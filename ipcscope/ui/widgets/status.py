@@ -47,8 +47,13 @@ class StatusHeader(Horizontal):
 
 
 class Notice(Static):
-    """A short message about what cannot be seen; hidden when there is nothing to say."""
+    """A short message about what cannot be seen; hidden when there is nothing to say.
 
-    def say(self, text: str | None) -> None:
+    `wrap=False` keeps one line per item (cut with "…" on narrow terminals) so that a long list
+    of warnings cannot push the tables off the screen.
+    """
+
+    def say(self, text: str | None, *, wrap: bool = True) -> None:
         self.display = bool(text)
+        self.set_class(not wrap, "-one-line-each")
         self.update(Text(text or ""))
