@@ -22,7 +22,8 @@ LEVELS: tuple[tuple[float, str, str], ...] = (
 )
 
 _FALLBACK = {"success": "#4EBF71", "primary": "#0178D4", "warning": "#FEA62B", "error": "#B93C5B",
-             "foreground-muted": "#9A9A9A", "panel": "#242F38"}
+             "foreground-muted": "#9A9A9A", "panel": "#242F38", "text-primary": "#57A5E2",
+             "text-warning": "#FFC473", "text-error": "#D17E92"}
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 

@@ -64,7 +64,7 @@ def wants_text(waiter: Waiter) -> str:
             return "semop: operations not readable (its memory needs root or its owner)"
         if len(waiter.ops) == 1:
             return "semop:"
-        return f"semop of {len(waiter.ops)} operations, applied all or none:"
+        return f"semop of {len(waiter.ops)} operations, all or none:"
     if waiter.op == "msgrcv":
         return f"msgrcv: waiting for a message of {msgrcv_type_text(waiter.msgtyp, waiter.msgflg)}"
     if waiter.op == "msgsnd":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
 
 import ipcscope.ui
 from ipcscope.demo import DEMO_NOW, demo_snapshot
@@ -69,6 +70,7 @@ class DetailApp(App):
     """The detail pane alone, showing one object of the demo snapshot."""
 
     CSS_PATH = CSS
+    CSS = "#detail-scroll { padding: 0 1; }"
 
     def __init__(self, row_key: str | None, *, removed: bool = False, snapshot: Snapshot | None = None,
                  peek: FakePeek | None = None) -> None:
@@ -80,7 +82,8 @@ class DetailApp(App):
         self.history = demo_history(self.snapshot)
 
     def compose(self) -> ComposeResult:
-        yield DetailPane(process_info=process_info(self.snapshot), peek=self.peek)
+        with VerticalScroll(id="detail-scroll"):  # as the app does: the pane itself does not scroll
+            yield DetailPane(process_info=process_info(self.snapshot), peek=self.peek)
 
     def on_mount(self) -> None:
         obj = self.snapshot.find(self.row_key) if self.row_key else None
@@ -100,3 +103,11 @@ class OverviewApp(App):
 
     def on_mount(self) -> None:
         self.query_one(Overview).update_snapshot(self.snapshot, now=DEMO_NOW)
+
+
+def busy_snapshot() -> Snapshot:
+    """The demo with limits used at every level: ok, careful, warning, critical."""
+    snap = demo_snapshot()
+    used = {"MSGMNI": 1000, "SHMMNI": 2300, "SHMALL": 3500000, "SEMMNI": 30000, "MQUMNI": 8}
+    rows = tuple(replace(r, used=used.get(r.resource, r.used)) for r in snap.limits.rows)
+    return replace(snap, limits=replace(snap.limits, rows=rows))

@@ -12,7 +12,7 @@ from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.model import Snapshot, Waiter
 from ipcscope.ui.history import History
 from ipcscope.ui.waits import MSG_EXCEPT, STOPPED_NOTE
-from ipcscope.ui.widgets.detail import DetailPane
+from ipcscope.ui.widgets.detail import DetailPane, peek_queue
 from ipcscope.ui.widgets.overview import Overview
 from tests.ui.detail_harness import DetailApp, FakePeek, OverviewApp
 
@@ -48,7 +48,7 @@ async def detail_text(row_key: str | None, **kw) -> str:
     ("msg:9", ["limit unknown (msg_qbytes needs read permission)", "last send never", "empty"]),
     ("sem:2", ["Semaphore set 2 · key 0x5e5e0001", "Semaphores (3)", "4410 exited", "4412 checker (root)",
                "Waiters (3)", "semop: sem 0: -1 (SEM_UNDO)  ◀ blocks", "thread 4420",
-               "semop of 2 operations, applied all or none:", "blocked for 4m 12s"]),
+               "semop of 2 operations, all or none:", "blocked for 4m 12s"]),
     ("pmq:/jobs", ["POSIX message queue /jobs", "10 / 10 (100.0%)", "10 messages of at most 64 bytes",
                    "480 bytes (QSIZE)", "none (no process registered with mq_notify)", "Open by (1)"]),
     ("pmq:/events", ["4700 notifier (alice)", "SIGEV_SIGNAL: it gets signal 12 (SIGUSR2)",
@@ -146,8 +146,6 @@ async def test_unpeekable_queue_falls_back_to_the_probes_types() -> None:
 
 
 async def test_default_peek_never_raises() -> None:
-    from ipcscope.ui.widgets.detail import peek_queue
-
     assert peek_queue(2_000_000_000) == []  # no such queue (or no core yet): nothing, no error
 
 
@@ -238,3 +236,19 @@ async def test_overview_cuts_descriptions_only_when_narrow() -> None:
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert limits.get_cell("SEMMNI", "DESCRIPTION") == "Number of semaphore ident…"
+
+
+async def test_scroll_stays_on_refresh_and_resets_for_another_object() -> None:
+    app = DetailApp("sem:2")
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(DetailPane)
+        scroll = app.query_one("#detail-scroll")
+        scroll.scroll_to(y=5, animate=False)
+        await pilot.pause()
+        pane.show(app.snapshot.find("sem:2"), app.snapshot, now=DEMO_NOW + 1, history=app.history)
+        await pilot.pause()
+        assert scroll.scroll_y == 5
+        pane.show(app.snapshot.find("msg:3"), app.snapshot, now=DEMO_NOW + 1, history=app.history)
+        await pilot.pause()
+        assert scroll.scroll_y == 0

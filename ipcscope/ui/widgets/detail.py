@@ -1,8 +1,9 @@
 """The detail pane for the highlighted object.
 
-A scrollable column of fixed sections (state, table, waiters, holders, permissions) that `show()`
-fills in place on every poll: no widget is mounted or removed per tick, so nothing flickers and
-the scroll position stays. Section content comes from the pure functions in detail_sysv,
+A column of fixed sections (state, table, waiters, holders, permissions) that `show()` fills in
+place on every poll: no widget is mounted or removed per tick, so nothing flickers and the scroll
+position stays. The pane grows with its content; the app puts it in a scrolling container (which
+also takes focus), so it does not scroll itself. Section content comes from the pure functions in detail_sysv,
 detail_posix and detail_processes; this module only picks them per kind and handles injection:
 `process_info` (PID -> command, default psutil) and `peek` (msqid -> queued messages, default
 core.msg.peek_all), so tests and screenshots never touch live processes or the kernel.
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from ipcscope.model import (
@@ -50,17 +51,17 @@ SECTIONS = ("state", "table", "waiters", "holders", "scan", "perm")
 def peek_queue(msqid: int) -> Sequence[sysv.PeekedMessage]:
     """Default `peek`: MSG_COPY every message of the queue; [] when core is absent or refuses."""
     try:
-        from ipcscope.core import msg
         from ipcscope.core.errors import IpcError
-    except ImportError:
+        from ipcscope.core.msg import peek_all
+    except ImportError:  # the core branch is not merged yet
         return []
     try:
-        return msg.peek_all(msqid, limit=PEEK_LIMIT)
-    except (IpcError, AttributeError):  # AttributeError: a core without peek_all yet
+        return peek_all(msqid, limit=PEEK_LIMIT)
+    except IpcError:
         return []
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(Vertical):
     """Everything about one object: ipc_perm, times, kind-specific state, holders and waiters."""
 
     def __init__(self, *, process_info: ProcessInfo | None = None, peek: Peek | None = None,
@@ -68,7 +69,8 @@ class DetailPane(VerticalScroll):
         super().__init__(name=name, id=id, classes=classes)
         self.process_info: ProcessInfo = process_info or PsutilProcessInfo()
         self.peek: Peek = peek or peek_queue
-        self._last: tuple | None = None  # the last show() arguments, to re-render on mount/theme
+        #: the last show() arguments, to render again on mount, resize and theme change
+        self._last: tuple[IpcObject | None, Snapshot, float, History, bool] | None = None
         self._pid_names: tuple[ProcessScan | None, PidNames] | None = None
         self._peeked: tuple[tuple, Sequence[sysv.PeekedMessage]] | None = None
 
@@ -82,6 +84,9 @@ class DetailPane(VerticalScroll):
         self.watch(self.app, "theme", self._rerender, init=False)
         self._rerender()
 
+    def on_resize(self) -> None:
+        self._rerender()  # sparklines and tables adapt to the width
+
     def _rerender(self) -> None:
         if self._last is not None:
             obj, snapshot, now, history, removed = self._last
@@ -90,9 +95,12 @@ class DetailPane(VerticalScroll):
     def show(self, obj: IpcObject | None, snapshot: Snapshot, *, now: float, history: History,
              removed: bool = False) -> None:
         """Render `obj` (None: nothing selected). `removed`: the object vanished; show it greyed."""
+        previous = self._last[0] if self._last is not None else None
         self._last = (obj, snapshot, now, history, removed)
         if not self.is_mounted:
             return  # on_mount renders it
+        if obj is None or previous is None or obj.ref != previous.ref:
+            self.scroll_visible(top=True, animate=False)  # another object: show its top, not mid-way
         self.set_class(removed, "-removed")
         banner = self.query_one("#detail-banner", Static)
         banner.display = removed and obj is not None
@@ -102,7 +110,8 @@ class DetailPane(VerticalScroll):
             for section in SECTIONS:
                 self.query_one(f"#detail-{section}", Static).display = False
             return
-        ctx = Context(snapshot, now, history, self._names(snapshot.processes), self.app.theme_variables)
+        ctx = Context(snapshot, now, history, self._names(snapshot.processes), self.app.theme_variables,
+                      self.content_region.width)
         self.query_one("#detail-title", Static).update(title(obj))
         for section, content in self._sections(obj, ctx, removed).items():
             widget = self.query_one(f"#detail-{section}", Static)

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.console import RenderableType
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.color import Color
-from rich.measure import Measurement
 from textual.renderables.sparkline import Sparkline
 
 from ipcscope.format import absolute_and_relative, human_size
@@ -22,15 +22,6 @@ from ipcscope.model import ProcessRef, ProcessScan, Snapshot
 from ipcscope.procinfo import ProcessInfo
 from ipcscope.ui.gauge import theme_color
 from ipcscope.ui.history import History
-
-class _Sparkline(Sparkline):
-    """Textual's sparkline measured by its width (its own measure returns the height as the
-    maximum width, so Rich tables squeeze it to one cell)."""
-
-    def __rich_measure__(self, console, options) -> Measurement:  # type: ignore[no-untyped-def]
-        width = self.width or options.max_width
-        return Measurement(width, width)
-
 
 #: longest sparkline, in cells (History keeps 60 polls; a detail pane is narrow)
 SPARK_WIDTH = 30
@@ -66,6 +57,12 @@ class Context:
     history: History
     pids: PidNames
     colors: Mapping[str, str]
+    #: cells available to the sections (0: not laid out yet), to shrink sparklines when narrow
+    width: int = 0
+
+    @property
+    def narrow(self) -> bool:
+        return 0 < self.width < 70
 
     def color(self, name: str) -> str:
         return theme_color(self.colors, name)
@@ -98,7 +95,7 @@ def process_text(ref: ProcessRef, ctx: Context) -> Text:
     if ref.user or ref.uid is not None:
         text.append(f" ({ref.user or ref.uid})", style=ctx.muted)
     if not ref.alive:
-        text.append(" exited", style=ctx.style("error", bold=True))
+        text.append(" exited", style=ctx.style("text-error", bold=True))
     return text
 
 
@@ -113,10 +110,19 @@ def facts(rows: Iterable[tuple[str, RenderableType | str]], ctx: Context) -> Tab
 
 
 def heading(title: str, ctx: Context, count: int | None = None) -> Text:
-    text = Text(title, style=Style(bold=True, color=ctx.color("accent")))
+    text = Text(title, style=Style(bold=True, color=ctx.color("text-primary")))
     if count is not None:
         text.append(f" ({count})", style=ctx.muted)
     return text
+
+
+class _Sparkline(Sparkline):
+    """Textual's sparkline measured by its width (its own measure returns the height as the
+    maximum width, so Rich tables squeeze it to one cell)."""
+
+    def __rich_measure__(self, console, options) -> Measurement:  # type: ignore[no-untyped-def]
+        width = self.width or options.max_width
+        return Measurement(width, width)
 
 
 def sparkline(values: Sequence[float], ctx: Context, width: int = SPARK_WIDTH) -> RenderableType:
@@ -132,8 +138,9 @@ def sparkline(values: Sequence[float], ctx: Context, width: int = SPARK_WIDTH) -
     return _Sparkline(data, width=min(len(data), width), min_color=low, max_color=high)
 
 
-def trend(values: Sequence[float], ctx: Context, width: int = SPARK_WIDTH) -> RenderableType:
+def trend(values: Sequence[float], ctx: Context) -> RenderableType:
     """A sparkline followed by its range ("0..12 over 30 polls"), so its height means something."""
+    width = SPARK_WIDTH // 2 if ctx.narrow else SPARK_WIDTH
     if not values:
         return sparkline(values, ctx)
     shown = values[-width:]

@@ -51,7 +51,7 @@ def pmq_state(q: PosixQueue, ctx: Context) -> Table:
         fill: RenderableType = Text("unknown (mq_getattr needs read permission on the queue)", style=ctx.muted)
     else:
         fraction = q.curmsgs / q.maxmsg
-        fill = Text.assemble(bar(fraction, 16, ctx.colors), " ",
+        fill = Text.assemble(bar(fraction, 10 if ctx.narrow else 16, ctx.colors), " ",
                              f"{q.curmsgs} / {q.maxmsg} ({percent(fraction)})")
     limits = "unknown" if q.maxmsg is None else f"{q.maxmsg} messages of at most {q.msgsize} bytes"
     return facts([
@@ -79,7 +79,7 @@ def pshm_state(s: PosixShm, ctx: Context) -> Table:
 
 def psem_state(s: PosixSemaphore, ctx: Context) -> Table:
     if s.value is None:
-        value: RenderableType = Text(unreadable("the value", ctx), style=ctx.style("warning"))
+        value: RenderableType = Text(unreadable("the value", ctx), style=ctx.style("text-warning"))
     else:
         value = f"{s.value} (sem_getvalue)"
     return facts([

@@ -75,25 +75,25 @@ def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = N
     stopped = w.state == "stopped"
     text.append(" · ")
     text.append(w.state.upper() if stopped else w.state,
-                style=ctx.style("warning", bold=True) if stopped else ctx.muted)
+                style=ctx.style("text-warning", bold=True) if stopped else ctx.muted)
     since = since_text(w, ctx.now)
     if since:
         text.append(f" · {since}")
     if stopped:
-        text.append(f"\n  {STOPPED_NOTE}", style=ctx.style("warning"))
+        text.append(f"\n  {STOPPED_NOTE}", style=ctx.style("text-warning"))
     text.append(f"\n  {wants_text(w)}", style=ctx.muted)
     if w.op == "msgrcv" and w.msgtyp is not None and queued_types:
         if not any(msgrcv_matches(w.msgtyp, w.msgflg, t) for t in queued_types):
             shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
             text.append(f"\n  no queued message matches (queued types: {shown})",
-                        style=ctx.style("error", bold=True))
+                        style=ctx.style("text-error", bold=True))
     blocking = blocking_index(w)
     ops = w.ops or ()
     for i, op in enumerate(ops):
         text.append(" " if len(ops) == 1 else "\n    ")
         text.append(sem_op_text(op))
         if i == blocking:
-            text.append("  ◀ blocks", style=ctx.style("error", bold=True))
+            text.append("  ◀ blocks", style=ctx.style("text-error", bold=True))
     return text
 
 
@@ -106,4 +106,4 @@ def scan_note(ctx: Context) -> Text | None:
     if scan.denied and not any(str(scan.denied) in note for note in scan.notes):
         lines.insert(0, f"{scan.denied} processes were not inspected (other users' processes need "
                         "root): holders and waiters may be missing.")
-    return Text("\n".join(lines), style=ctx.style("warning"))
+    return Text("\n".join(lines), style=ctx.style("text-warning"))

@@ -68,7 +68,7 @@ def shm_state(shm: ShmSegment, ctx: Context) -> Table:
     original = scan.original_keys.get(shm.id) if scan else None
     status: list[Text] = []
     if shm.dest:
-        text = Text("marked for destruction; freed at the last detach", style=ctx.style("warning"))
+        text = Text("marked for destruction; freed at the last detach", style=ctx.style("text-warning"))
         if original is not None:
             text.append(f" (original key {format_key(original)})", style=ctx.muted)
         status.append(text)
@@ -98,7 +98,7 @@ def shm_state(shm: ShmSegment, ctx: Context) -> Table:
 
 def msg_state(q: MsgQueue, ctx: Context) -> Table:
     if q.qbytes:
-        used = Text.assemble(bar(q.fill, 16, ctx.colors), " ",
+        used = Text.assemble(bar(q.fill, 10 if ctx.narrow else 16, ctx.colors), " ",
                              f"{q.cbytes} / {q.qbytes} bytes ({percent(q.fill)})")
     else:
         used = Text(f"{q.cbytes} bytes; ")
@@ -171,20 +171,21 @@ def semaphores(s: SemSet, ctx: Context) -> RenderableType:
     """One row per semaphore (GETALL/GETNCNT/GETZCNT/GETPID) with its recent values."""
     title = heading("Semaphores", ctx, s.nsems)
     if s.semaphores is None:
-        return Group(title, Text(unreadable("values hidden: this set", ctx), style=ctx.style("warning")))
+        return Group(title, Text(unreadable("values hidden: this set", ctx), style=ctx.style("text-warning")))
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style=ctx.muted)
     for name in ("NUM", "VALUE", "NCNT", "ZCNT"):
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("LAST PID", overflow="fold")
-    table.add_column("RECENT VALUES", no_wrap=True)
-    busy = ctx.style("warning", bold=True)
+    table.add_column("RECENT", no_wrap=True)
+    table.add_column("LAST PID")  # last: it is the one column that may wrap
+    busy = ctx.style("text-warning", bold=True)
     key = s.ref.row_key
+    spark_width = 6 if ctx.narrow else 12
     for sem in s.semaphores[:MAX_ROWS]:
         table.add_row(str(sem.num), str(sem.value),
                       Text(str(sem.ncnt), style=busy if sem.ncnt else ""),
                       Text(str(sem.zcnt), style=busy if sem.zcnt else ""),
-                      ctx.process(sem.pid, none="none yet"),
-                      sparkline(ctx.history.series(key, f"sem{sem.num}"), ctx, width=12))
+                      sparkline(ctx.history.series(key, f"sem{sem.num}"), ctx, width=spark_width),
+                      ctx.process(sem.pid, none="none yet"))
     parts: list[RenderableType] = [title, table]
     if len(s.semaphores) > MAX_ROWS:
         parts.append(Text(f"… {len(s.semaphores) - MAX_ROWS} more not shown", style=ctx.muted))
