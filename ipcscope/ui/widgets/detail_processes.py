@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -67,34 +68,36 @@ def waiters(obj: IpcObject, ctx: Context,
     return Group(heading("Waiters", ctx, len(found)), *(waiter_entry(w, ctx, queued_types) for w in found))
 
 
-def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None) -> Text:
-    """"4418 worker (root) thread 4420 · waiting · blocked for 2m 10s", then what it wants."""
-    text = process_text(ProcessRef(w.pid, w.comm, w.uid, w.user), ctx)
+def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None) -> Group:
+    """"4418 worker (root) thread 4420 · waiting · blocked for 2m 10s", then, indented (wrapped
+    lines too), what it wants."""
+    head = process_text(ProcessRef(w.pid, w.comm, w.uid, w.user), ctx)
     if w.tid != w.pid:
-        text.append(f" thread {w.tid}", style=ctx.muted)
+        head.append(f" thread {w.tid}", style=ctx.muted)
     stopped = w.state == "stopped"
-    text.append(" · ")
-    text.append(w.state.upper() if stopped else w.state,
+    head.append(" · ")
+    head.append(w.state.upper() if stopped else w.state,
                 style=ctx.style("text-warning", bold=True) if stopped else ctx.muted)
     since = since_text(w, ctx.now)
     if since:
-        text.append(f" · {since}")
+        head.append(f" · {since}")
+    body = Text()
     if stopped:
-        text.append(f"\n  {STOPPED_NOTE}", style=ctx.style("text-warning"))
-    text.append(f"\n  {wants_text(w)}", style=ctx.muted)
+        body.append(f"{STOPPED_NOTE}\n", style=ctx.style("text-warning"))
+    body.append(wants_text(w), style=ctx.muted)
     if w.op == "msgrcv" and w.msgtyp is not None and queued_types:
         if not any(msgrcv_matches(w.msgtyp, w.msgflg, t) for t in queued_types):
             shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
-            text.append(f"\n  no queued message matches (queued types: {shown})",
+            body.append(f"\nno queued message matches (queued types: {shown})",
                         style=ctx.style("text-error", bold=True))
     blocking = blocking_index(w)
     ops = w.ops or ()
     for i, op in enumerate(ops):
-        text.append(" " if len(ops) == 1 else "\n    ")
-        text.append(sem_op_text(op))
+        body.append(" " if len(ops) == 1 else "\n  ")
+        body.append(sem_op_text(op))
         if i == blocking:
-            text.append("  ◀ blocks", style=ctx.style("text-error", bold=True))
-    return text
+            body.append("  ◀ blocks", style=ctx.style("text-error", bold=True))
+    return Group(head, Padding(body, (0, 0, 0, 2)))
 
 
 def scan_note(ctx: Context) -> Text | None:
