@@ -13,8 +13,8 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
 import ipcscope.ui
-from ipcscope.demo import DEMO_NOW, demo_snapshot
-from ipcscope.model import ProcessRef, Snapshot
+from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
+from ipcscope.model import Snapshot
 from ipcscope.procinfo import FixedProcessInfo
 from ipcscope.ui.history import History
 from ipcscope.ui.widgets.detail import DetailPane
@@ -48,9 +48,9 @@ class FakePeek:
         return PEEKED.get(msqid, [])
 
 
-def process_info(snapshot: Snapshot) -> FixedProcessInfo:
-    scan = snapshot.processes
-    return FixedProcessInfo(scan.processes.values() if scan else [ProcessRef(4101, "shm_server", 0, "root")])
+def process_info() -> FixedProcessInfo:
+    """The demo's live processes, even for snapshots without a scan: no real PID is ever asked."""
+    return FixedProcessInfo(demo_processes().processes.values())
 
 
 def demo_history(snapshot: Snapshot, polls: int = 20) -> History:
@@ -83,7 +83,7 @@ class DetailApp(App):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):  # as the app does: the pane itself does not scroll
-            yield DetailPane(process_info=process_info(self.snapshot), peek=self.peek)
+            yield DetailPane(process_info=process_info(), peek=self.peek)
 
     def on_mount(self) -> None:
         obj = self.snapshot.find(self.row_key) if self.row_key else None
