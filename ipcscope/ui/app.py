@@ -25,7 +25,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ipcscope.model import KINDS, Kind, Snapshot
+from ipcscope.model import KINDS, Snapshot
+from ipcscope.procinfo import ProcessInfo
 from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.history import History
 from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
@@ -35,6 +36,7 @@ from ipcscope.ui.sources import LiveSource, SnapshotSource, call_abandonable
 from ipcscope.ui.texts import FINDINGS_PLACEHOLDER, global_notice
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
+from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
 
@@ -96,8 +98,13 @@ class IpcScopeApp(App[None]):
 
     def __init__(self, *, interval: float = 1.0, read_only: bool = False,
                  source: SnapshotSource | None = None, clock: Callable[[], float] = time.time,
-                 poll: bool = True) -> None:
+                 poll: bool = True, process_info: ProcessInfo | None = None,
+                 peek: Peek | None = None) -> None:
+        """`process_info` (PID -> name) and `peek` (msqid -> queued messages) go to the detail
+        panes; tests and --demo inject fixed ones so no live process or queue is ever asked."""
         super().__init__()
+        self._process_info = process_info
+        self._peek = peek
         self.set_reactive(IpcScopeApp.interval, interval)
         self.read_only = read_only
         self.source: SnapshotSource = source if source is not None else LiveSource(clock)
@@ -124,7 +131,8 @@ class IpcScopeApp(App[None]):
                 yield Overview(id="overview")
             for kind in KINDS:
                 with TabPane(self._tab_label(kind, 0), id=f"view-{kind}"):
-                    yield KindView(kind, id=f"kind-{kind}")
+                    yield KindView(kind, id=f"kind-{kind}", process_info=self._process_info,
+                                   peek=self._peek)
             with TabPane(self._tab_label("findings", None), id="view-findings"):
                 yield Static(FINDINGS_PLACEHOLDER, id="findings")
         yield Footer()

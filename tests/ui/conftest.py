@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from ipcscope.demo import DEMO_NOW, demo_snapshot
+from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
+from ipcscope.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
+from ipcscope.ui.demo_app import DemoPeek
 from ipcscope.ui.sources import StaticSource
 
 
@@ -26,9 +28,12 @@ class FakeClock:
 
 def make_app(snapshot: Snapshot | None = None, *, clock: FakeClock | None = None,
              **kwargs) -> IpcScopeApp:
-    """The app on a StaticSource, not polling: tests drive every snapshot."""
-    return IpcScopeApp(source=StaticSource(snapshot or demo_snapshot()), clock=clock or FakeClock(),
-                       poll=False, **kwargs)
+    """The app on a StaticSource, not polling: tests drive every snapshot. No live PID or queue
+    is asked (fixed process names, demo peek)."""
+    snapshot = snapshot or demo_snapshot()
+    kwargs.setdefault("process_info", FixedProcessInfo(demo_processes().processes.values()))
+    kwargs.setdefault("peek", DemoPeek(snapshot))
+    return IpcScopeApp(source=StaticSource(snapshot), clock=clock or FakeClock(), poll=False, **kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -221,7 +221,7 @@ async def test_new_rows_highlighted_then_plain() -> None:
     app = make_app(clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         t = table(app)
-        new_style = t.get_component_rich_style("object-table--new", partial=True)
+        new_style = t.get_component_rich_style("object-table--new")
         await push(app, pilot, with_shm(demo_snapshot(), segment(7)))
         assert new_style.bgcolor is not None
         assert t.get_cell("shm:7", "id").style.bgcolor == new_style.bgcolor

@@ -14,9 +14,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from ipcscope.model import KIND_TITLES, Kind, Snapshot
+from ipcscope.procinfo import ProcessInfo
 from ipcscope.ui.history import History
 from ipcscope.ui.texts import empty_text, mqueue_notice, no_match_text
-from ipcscope.ui.widgets.detail import DetailPane
+from ipcscope.ui.widgets.detail import DetailPane, Peek
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.status import Notice
 
@@ -65,9 +66,12 @@ class KindView(Vertical):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="view.clear-filter"),
     ]
 
-    def __init__(self, kind: Kind, *, id: str | None = None) -> None:
+    def __init__(self, kind: Kind, *, id: str | None = None, process_info: ProcessInfo | None = None,
+                 peek: Peek | None = None) -> None:
         super().__init__(id=id, classes="kind-view")
         self.kind: Kind = kind
+        self._process_info = process_info
+        self._peek = peek
         self._snapshot: Snapshot | None = None
         self._now = 0.0
         self._history: History | None = None
@@ -84,7 +88,7 @@ class KindView(Vertical):
                 yield Static(classes="empty")
             with DetailScroll(classes="detail-box") as detail:
                 detail.border_title = "Detail"
-                yield DetailPane(classes="detail")
+                yield DetailPane(classes="detail", process_info=self._process_info, peek=self._peek)
 
     def on_mount(self) -> None:
         self._show_filter(False)
