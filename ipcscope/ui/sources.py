@@ -30,13 +30,20 @@ class LiveSource:
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
+        self._names: object | None = None  # the probe's uid/gid name cache, kept across polls
 
     def __call__(self) -> Snapshot:
         try:
             from ipcscope.probe import take_snapshot  # type: ignore[attr-defined]
         except ImportError as error:
             return self._unavailable(f"The probe is not available ({error}); nothing can be shown.")
-        return take_snapshot()
+        if self._names is None:
+            try:
+                from ipcscope.probe.names import NameCache
+            except ImportError:
+                return take_snapshot()
+            self._names = NameCache()
+        return take_snapshot(names=self._names)
 
     def _unavailable(self, why: str) -> Snapshot:
         uid = os.geteuid()

@@ -75,6 +75,7 @@ class KindView(Vertical):
         self._snapshot: Snapshot | None = None
         self._now = 0.0
         self._history: History | None = None
+        self._empty_message = ""
 
     def compose(self) -> ComposeResult:
         yield Notice(classes="kind-notice")
@@ -129,19 +130,28 @@ class KindView(Vertical):
                                         removed=removed)
 
     def _update_titles(self) -> None:
+        """Titles and the empty-view text. Runs on every poll, so it only assigns what changed:
+        each assignment repaints."""
         table = self.table
         box = self.query_one(".table-box")
         title = KIND_TITLES[self.kind]
         if table.filter:
-            box.border_title = f"{title} · {table.shown}/{table.total} shown"
+            title = f"{title} · {table.shown}/{table.total} shown"
         else:
-            box.border_title = f"{title} ({table.total})"
-        box.border_subtitle = f"sort: {table.sort_label}"
-        empty = self.query_one(".empty", Static)
+            title = f"{title} ({table.total})"
+        subtitle = f"sort: {table.sort_label}"
+        if box.border_title != title:
+            box.border_title = title
+        if box.border_subtitle != subtitle:
+            box.border_subtitle = subtitle
+        message = ""
         if table.total == 0:
-            empty.update(empty_text(self.kind))
+            message = empty_text(self.kind)
         elif table.row_count == 0:
-            empty.update(no_match_text(table.filter, table.total))
+            message = no_match_text(table.filter, table.total)
+        if message != self._empty_message:
+            self._empty_message = message
+            self.query_one(".empty", Static).update(message)
         self.set_class(table.row_count == 0, "-empty")
 
     # ------------------------------------------------------------------ actions

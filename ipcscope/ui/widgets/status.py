@@ -24,6 +24,8 @@ class StatusHeader(Horizontal):
     be missed and tests can look for the class instead of parsing text.
     """
 
+    _shown: tuple | None = None
+
     def compose(self) -> ComposeResult:
         yield Static(id="where")
         yield Static("PAUSED", id="paused")
@@ -31,6 +33,11 @@ class StatusHeader(Horizontal):
 
     def show(self, environment: Environment | None, *, interval: float, paused: bool,
              read_only: bool) -> None:
+        # Called on every poll: only touch the widgets (and cause a repaint) when something changed.
+        state = (environment, interval, paused, read_only)
+        if state == self._shown:
+            return
+        self._shown = state
         where = Text()
         where.append("ipcscope", style="bold")
         if environment is not None:
@@ -53,7 +60,12 @@ class Notice(Static):
     of warnings cannot push the tables off the screen.
     """
 
+    _said: tuple[str | None, bool] | None = None
+
     def say(self, text: str | None, *, wrap: bool = True) -> None:
+        if (text, wrap) == self._said:
+            return  # called on every poll; an update would repaint (and re-layout) for nothing
+        self._said = (text, wrap)
         self.display = bool(text)
         self.set_class(not wrap, "-one-line-each")
         self.update(Text(text or ""))
