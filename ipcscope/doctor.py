@@ -396,10 +396,12 @@ class _Checker:
             if not waiters:
                 continue
             value = "" if psem.value is None else f" (value {psem.value})"
-            holders = [p.pid for p in self.scan.holders_of(psem.ref)  # type: ignore[union-attr]
-                       if p.pid not in {w.pid for w in waiters}]
+            waiting = {w.pid for w in waiters}
+            others_open = [p for p in self.scan.holders_of(psem.ref)  # type: ignore[union-attr]
+                           if p.pid not in waiting]
+            holders = [p.pid for p in others_open]
             if holders:
-                others = ", ".join(self.who(pid) for pid in holders)
+                others = ", ".join(self.who(p.pid, p.comm or None) for p in others_open)
                 tail = f"; it is also open in {others} — check whether they post it."
                 hint: str | None = f"ps -o pid,stat,wchan:32,cmd -p {','.join(map(str, holders))}"
             else:

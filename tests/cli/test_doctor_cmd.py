@@ -1,0 +1,233 @@
+"""`ipcscope doctor`: output and exit status on injected snapshots, then on planted real problems."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Callable
+
+import pytest
+
+from ipcscope.cli import doctor_cmd, main
+from ipcscope.demo import DEMO_NOW, demo_snapshot
+from ipcscope.model import ProcessRef, ProcessScan, Semaphore, SemOpSpec, SemSet, Snapshot, Waiter
+from tests.helpers import unique_key
+
+
+@pytest.fixture
+def inject(monkeypatch: pytest.MonkeyPatch) -> Callable[[Snapshot], None]:
+    """Make `ipcscope doctor` diagnose a given snapshot instead of this machine."""
+    def use(snapshot: Snapshot) -> None:
+        monkeypatch.setattr(doctor_cmd, "collect_snapshot", lambda: snapshot)
+    return use
+
+
+def test_text_output_is_one_block_per_finding(inject, capsys):
+    inject(demo_snapshot())
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("error dead-holder sem 2: 2 processes wait on semaphore 0 (worker 4417")
+    assert lines[1] == "  hint: ipcscope semop 2 0:+1"
+    assert "warning orphan-shm shm 5: " in out
+    assert "info orphan-posix psem /build-slots: " in out
+    assert "\n9 findings: 2 errors, 5 warnings, 2 info\n" in out
+    assert "note: semaphore values of set 49 are not readable" in out
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+def test_json_output(inject, capsys):
+    inject(demo_snapshot())
+    assert main(["doctor", "--json"]) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert [f["kind"] for f in data["findings"]][:2] == ["dead-holder", "deadlock"]
+    assert data["findings"][0]["object"] == {"type": "sem", "id": 2}
+    assert "set 49" in captured.err  # what was not checked goes to stderr, JSON stays clean
+
+
+def test_nothing_found_exits_zero(inject, capsys):
+    inject(demo_snapshot(empty=True))
+    assert main(["doctor"]) == 0
+    assert capsys.readouterr().out == "no problems found\nnote: no process scan: dead holders, deadlocks, " \
+        "stuck waiters, unmatched receivers, orphans and blocked senders were not checked\n"
+    inject(Snapshot(taken_at=DEMO_NOW, processes=ProcessScan(taken_at=DEMO_NOW)))
+    assert main(["doctor", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"findings": []}
+
+
+def test_stuck_after_option(inject, capsys):
+    semset = SemSet(key=1, id=3, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, nsems=1,
+                    semaphores=(Semaphore(0, 0, 1, 0, 77),))
+    waiter = Waiter(76, 76, "w", "semop", ops=(SemOpSpec(0, -1),), since=DEMO_NOW - 120)
+    scan = ProcessScan(taken_at=DEMO_NOW, waiters={"sem:3": (waiter,)},
+                       processes={76: ProcessRef(76, "w"), 77: ProcessRef(77, "holder")})
+    inject(Snapshot(taken_at=DEMO_NOW, sem=(semset,), processes=scan))
+    assert main(["doctor"]) == 1
+    assert "warning stuck-semaphore sem 3: w 76 has been blocked for 2m 0s" in capsys.readouterr().out
+    assert main(["doctor", "--stuck-after", "300"]) == 0
+    assert main(["doctor", "--stuck-after", "0"]) == 1
+
+
+@pytest.mark.parametrize("bad", [["--stuck-after", "soon"], ["--stuck-after", "-1"],
+                                 ["--stuck-after", "nan"], ["--colour"]])
+def test_bad_arguments_exit_2_with_one_line(bad):
+    proc = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", *bad],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+# --------------------------------------------------------------------------- real kernel
+
+
+def _real_modules_or_skip() -> None:
+    for name in ("ipcscope.probe", "ipcscope.probe.processes", "ipcscope.core.sem",
+                 "ipcscope.core.shm", "ipcscope.core.msg"):
+        pytest.importorskip(name, reason=f"{name} is not merged yet")
+    from ipcscope import probe
+    if not hasattr(probe, "take_snapshot"):
+        pytest.skip("ipcscope.probe.take_snapshot is not merged yet")
+
+
+def _fork(body: Callable[[], None]) -> int:
+    """Run `body` in a child process that never returns into pytest."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            body()
+        except BaseException:  # noqa: BLE001 - a child must never unwind into pytest
+            code = 1
+        os._exit(code)
+    return pid
+
+
+def _wait_until(predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.01)
+
+
+def _in_syscall(pid: int, *numbers: int) -> bool:
+    """Whether some task of `pid` sits in one of the syscalls (x86_64/aarch64 numbers given)."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return False
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/syscall") as handle:
+                first = handle.read().split()[:1]
+        except OSError:
+            continue
+        if first and first[0].isdigit() and int(first[0]) in numbers:
+            return True
+    return False
+
+
+SEMOP_NRS = (65, 220, 193)   # x86_64 semop, semtimedop; aarch64 semtimedop
+MSGRCV_NRS = (70, 188)       # x86_64, aarch64
+
+
+def test_planted_problems_end_to_end(root_only):
+    """Independent processes leave a dead holder, a deadlock, an unmatched receiver and an orphan."""
+    _real_modules_or_skip()
+    from ipcscope.core import msg, sem, shm
+
+    children: list[int] = []
+    sems: list[int] = []
+    queues: list[int] = []
+    segments: list[int] = []
+    try:
+        # dead holder: A takes the lock without SEM_UNDO and exits; B blocks on it
+        lock = sem.create(unique_key(), 1, values=[1])
+        sems.append(lock)
+        holder = _fork(lambda: sem.semop(lock, [SemOpSpec(0, -1, 0)]))
+        os.waitpid(holder, 0)
+        waiter = _fork(lambda: sem.semop(lock, [SemOpSpec(0, -1, 0)]))
+        children.append(waiter)
+
+        # deadlock: X takes 0 then wants 1, Y takes 1 then wants 0
+        pair = sem.create(unique_key(), 2, values=[1, 1])
+        sems.append(pair)
+        ready_r, ready_w = os.pipe()
+        go_r, go_w = os.pipe()
+
+        def crosser(first: int, second: int) -> Callable[[], None]:
+            def body() -> None:
+                sem.semop(pair, [SemOpSpec(first, -1, sem.SEM_UNDO)])
+                os.write(ready_w, b"x")
+                os.read(go_r, 1)
+                sem.semop(pair, [SemOpSpec(second, -1, sem.SEM_UNDO)])
+            return body
+
+        crosser_x = _fork(crosser(0, 1))
+        children.append(crosser_x)
+        crosser_y = _fork(crosser(1, 0))
+        children.append(crosser_y)
+        got = b""
+        while len(got) < 2:
+            got += os.read(ready_r, 2)
+        os.write(go_w, b"gg")
+
+        # unmatched receiver: type 1 queued, a receiver wants type 5
+        queue = msg.create(unique_key())
+        queues.append(queue)
+        msg.send(queue, 1, b"job")
+        receiver = _fork(lambda: msg.receive(queue, msgtyp=5))
+        children.append(receiver)
+
+        # orphan segment: created and attached by a process that has exited
+        shm_r, shm_w = os.pipe()
+
+        def make_orphan() -> None:
+            shmid = shm.create(unique_key(), 4096)
+            with shm.attach(shmid):
+                pass
+            os.write(shm_w, str(shmid).encode())
+
+        creator = _fork(make_orphan)
+        os.waitpid(creator, 0)
+        segments.append(int(os.read(shm_r, 32)))
+        orphan = segments[0]
+
+        _wait_until(lambda: _in_syscall(waiter, *SEMOP_NRS), "the waiter blocks in semop")
+        _wait_until(lambda: _in_syscall(crosser_x, *SEMOP_NRS) and _in_syscall(crosser_y, *SEMOP_NRS),
+                    "both crossers block")
+        _wait_until(lambda: _in_syscall(receiver, *MSGRCV_NRS), "the receiver blocks in msgrcv")
+
+        proc = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", "--json"],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 1, proc.stderr
+        findings = json.loads(proc.stdout)["findings"]
+
+        def found(kind: str, type_: str, ident: int) -> dict:
+            matches = [f for f in findings if f["kind"] == kind and f["object"] == {"type": type_, "id": ident}]
+            assert len(matches) == 1, (kind, ident, findings)
+            return matches[0]
+
+        assert set(found("dead-holder", "sem", lock)["pids"]) == {waiter, holder}
+        assert set(found("deadlock", "sem", pair)["pids"]) == {crosser_x, crosser_y}
+        assert found("unmatched-receiver", "msg", queue)["pids"] == [receiver]
+        assert set(found("orphan-shm", "shm", orphan)["pids"]) == {creator}
+        assert found("orphan-shm", "shm", orphan)["hint"] == f"ipcscope rm shm {orphan}"
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+        for semid in sems:
+            sem.remove(semid)
+        for msqid in queues:
+            msg.remove(msqid)
+        for shmid in segments:
+            shm.remove(shmid)
