@@ -88,6 +88,19 @@ def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0) -> li
     return sorted(findings, key=_sort_key)
 
 
+def summary(findings: Sequence[Finding]) -> str:
+    """"3 findings: 1 error, 2 warnings" or "no problems found"."""
+    if not findings:
+        return "no problems found"
+    counts = []
+    for severity, plural in (("error", "errors"), ("warning", "warnings"), ("info", "info")):
+        n = sum(1 for f in findings if f.severity == severity)
+        if n:
+            counts.append(f"{n} {severity if n == 1 else plural}")
+    total = len(findings)
+    return f"{total} finding{'s' if total != 1 else ''}: {', '.join(counts)}"
+
+
 def coverage_notes(snapshot: Snapshot) -> list[str]:
     """What the diagnosis could not look at, in words, so "no findings" is never over-read."""
     notes: list[str] = []

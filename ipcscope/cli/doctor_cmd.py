@@ -15,7 +15,7 @@ import sys
 from dataclasses import replace
 from typing import Callable, TextIO
 
-from ipcscope.doctor import Finding, coverage_notes, diagnose, doctor_to_json, object_label
+from ipcscope.doctor import Finding, coverage_notes, diagnose, doctor_to_json, object_label, summary
 from ipcscope.model import Snapshot
 
 
@@ -121,19 +121,6 @@ def write_text(findings: list[Finding], notes: list[str], out: TextIO, *, colour
     out.write(summary(findings) + "\n")
     for note in notes:
         out.write(f"note: {note}\n")
-
-
-def summary(findings: list[Finding]) -> str:
-    """"3 findings: 1 error, 2 warnings" or "no problems found"."""
-    if not findings:
-        return "no problems found"
-    counts = []
-    for severity, plural in (("error", "errors"), ("warning", "warnings"), ("info", "info")):
-        n = sum(1 for f in findings if f.severity == severity)
-        if n:
-            counts.append(f"{n} {severity if n == 1 else plural}")
-    total = len(findings)
-    return f"{total} finding{'s' if total != 1 else ''}: {', '.join(counts)}"
 
 
 def _use_colour(stream: TextIO) -> bool:
