@@ -228,18 +228,22 @@ class _Checker:
         return f"{comm} {pid}" if comm else f"pid {pid}"
 
     def gone(self, pid: int) -> bool:
-        """pid 0 ("none", or outside our pid namespace) or absent from the scan's process table."""
+        """pid 0 ("none", or outside our pid namespace) or absent from the scan's process table.
+
+        The table lists every process in /proc, also those whose maps and tasks were denied to us,
+        so a denial does not make a live process look dead.
+        """
         return pid == 0 or self.scan is None or not self.scan.is_alive(pid)
 
     @property
     def partial(self) -> bool:
-        """Some processes could not be inspected: absence of evidence is weaker."""
+        """Some processes could not be inspected: "nobody holds/waits" is not certain."""
         return self.scan is not None and self.scan.denied > 0
 
     def partial_note(self) -> str:
         assert self.scan is not None
-        return (f" ({self.scan.denied} processes could not be inspected, so this is not certain; "
-                "run as root to be sure)")
+        return (f" ({self.scan.denied} processes could not be inspected and may hold it; run as root "
+                "to be sure)")
 
     def waiting(self, ref: ObjectRef, *ops: str) -> list[Waiter]:
         """Tasks queued in one of `ops` on `ref`; stopped tasks are not queued (kernel.md §2)."""
@@ -309,18 +313,12 @@ class _Checker:
             subject = "1 process waits" if count == 1 else f"{count} processes wait"
             zero = all(w.op == 0 for w in group)
             target = f"for semaphore {num} to reach 0" if zero else f"on semaphore {num}"
-            if self.partial:
-                fate = f"was not seen by the process scan{self.partial_note()}"
-                severity: Severity = "warning"
-            else:
-                fate = "has exited"
-                severity = "error"
             message = (f"{subject} {target} ({self.names(w.waiter for w in group)}) but its last "
-                       f"holder, pid {holder}, {fate} — the lock was probably never released "
+                       f"holder, pid {holder}, has exited — the lock was probably never released "
                        "(no SEM_UNDO).")
             hint = f"ipcscope setval {semid} {num} 0" if zero else f"ipcscope semop {semid} {num}:+1"
             pids = _unique([w.waiter.pid for w in group] + [holder])
-            out.append((Finding(DEAD_HOLDER, severity, group[0].semset.ref, pids, message, hint), group))
+            out.append((Finding(DEAD_HOLDER, "error", group[0].semset.ref, pids, message, hint), group))
         return out
 
     def _deadlocks(self, waits: list[_SemWait]) -> list[tuple[Finding, list[_SemWait]]]:
@@ -529,12 +527,10 @@ class _Checker:
             if not (self.gone(seg.cpid) and self.gone(seg.lpid)):
                 continue
             idle = "" if seg.dtime is None else f" (last detach {duration(max(0.0, self.now - seg.dtime))} ago)"
-            note = self.partial_note() if self.partial else ""
-            message = (f"nothing is attached{idle}, and {_creator_and_user(seg)}{note}; its "
+            message = (f"nothing is attached{idle}, and {_creator_and_user(seg)}; its "
                        f"{human_size(seg.size)} stay allocated until it is removed.")
-            severity: Severity = "info" if self.partial else "warning"
             pids = _unique([p for p in (seg.cpid, seg.lpid) if p])
-            out.append(Finding(ORPHAN_SHM, severity, seg.ref, pids, message, f"ipcscope rm shm {seg.id}"))
+            out.append(Finding(ORPHAN_SHM, "warning", seg.ref, pids, message, f"ipcscope rm shm {seg.id}"))
         return out
 
     def removed_attached(self) -> list[Finding]:
