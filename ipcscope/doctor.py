@@ -3,8 +3,9 @@
 `diagnose()` is a pure function of a `model.Snapshot` (whose `.processes` is a `ProcessScan`) and
 "now": no Textual, no I/O, no clock. The app's Findings view and `ipcscope doctor` show the same
 list. A finding only claims what the data shows: without a process scan the checks that need
-holders, waiters or liveness are skipped; when the scan could not inspect every process, or a
-set's values are hidden, the finding says so and its severity drops.
+holders, waiters or liveness are skipped; a set whose values are hidden gets no dead-holder or
+deadlock verdict, only "stuck"; "nobody holds it" says how many processes could not be inspected.
+Liveness comes from the scan's process table, which lists every process, inspected or not.
 
 Finding kinds (exact names, used in JSON): dead-holder, deadlock, stuck-semaphore,
 unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
@@ -387,14 +388,13 @@ class _Checker:
         release = f"ipcscope setval {semset.id} {num} 0" if zero else f"ipcscope semop {semset.id} {num}:+1"
         state = f" (value {sem.value})"
         if sem.pid == 0:
-            return (f"{state}; no process has operated on it since it was created — is the "
-                    "process that should post it running?", release, [])
+            return (f"{state}; no process has operated on it (sempid 0) — is the process "
+                    "that should post it running?", release, [])
         if sem.pid in waiter_pids:
             return (f"{state}; it was last changed by one of the waiters — whoever should post it "
                     "next has not.", release, [])
         if self.gone(sem.pid):
-            return (f"{state}; it was last changed by pid {sem.pid}, which was not seen by the process "
-                    "scan.", release, [sem.pid])
+            return (f"{state}; it was last changed by pid {sem.pid}, which has exited.", release, [sem.pid])
         return (f"{state}; it was last changed by {self.who(sem.pid)}, still running — "
                 "check what it is doing.", f"ps -o pid,stat,wchan:32,cmd -p {sem.pid}", [sem.pid])
 
@@ -416,7 +416,7 @@ class _Checker:
                 tail = f"; it is also open in {others} — check whether they post it."
                 hint: str | None = f"ps -o pid,stat,wchan:32,cmd -p {','.join(map(str, holders))}"
             else:
-                tail = "; no other process has it open, so nothing will post it."
+                tail = "; no other process has it open, so nothing can post it until one does."
                 hint = None
             message = f"{self._stuck_subject(waiters)} in sem_wait{value}{tail}"
             out.append(Finding(STUCK_SEMAPHORE, "warning", psem.ref,
