@@ -110,7 +110,8 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
         notes.append("no process scan: dead holders, deadlocks, stuck waiters, unmatched receivers, "
                      "orphans and blocked senders were not checked")
     elif scan.denied:
-        notes.append(f"{scan.denied} processes could not be inspected (other users' or not dumpable): "
+        who = "1 process" if scan.denied == 1 else f"{scan.denied} processes"
+        notes.append(f"{who} could not be inspected (other users' or not dumpable): "
                      "their attachments and waits are unknown; run as root to see them")
     hidden = [s.id for s in snapshot.sem if s.semaphores is None]
     if hidden:
@@ -243,8 +244,8 @@ class _Checker:
 
     def partial_note(self) -> str:
         assert self.scan is not None
-        return (f" ({self.scan.denied} processes could not be inspected and may hold it; run as root "
-                "to be sure)")
+        who = "1 process" if self.scan.denied == 1 else f"{self.scan.denied} processes"
+        return f" ({who} could not be inspected and may hold it; run as root to be sure)"
 
     def waiting(self, ref: ObjectRef, *ops: str) -> list[Waiter]:
         """Tasks queued in one of `ops` on `ref`; stopped tasks are not queued (kernel.md §2)."""
@@ -254,6 +255,14 @@ class _Checker:
 
     def waited(self, waiter: Waiter) -> float | None:
         return None if waiter.since is None else max(0.0, self.now - waiter.since)
+
+    def waited_for(self, waiter: Waiter) -> str:
+        """" for 4m 12s", or "" when the wait was first seen by this very scan (length unknown)."""
+        elapsed = self.waited(waiter)
+        if elapsed is None or (self.scan is not None and waiter.since is not None
+                               and waiter.since >= self.scan.taken_at):
+            return ""
+        return f" for {duration(elapsed)}"
 
     def names(self, waiters: Iterable[Waiter]) -> str:
         """"worker 4417, worker 4418": one entry per process, threads folded into their process."""
@@ -271,12 +280,11 @@ class _Checker:
         for semset in self.snapshot.sem:
             for waiter in self.waiting(semset.ref, "semop"):
                 wait = self._resolve(semset, waiter)
-                if wait is None:
-                    if semset.semaphores is None or waiter.ops is None:
-                        unresolved.append((semset, waiter))
-                    # else: the current values let it through: a stale scan, not a problem
-                    continue
-                resolved.append(wait)
+                if wait is not None:
+                    resolved.append(wait)
+                elif not _would_proceed(semset, waiter):
+                    unresolved.append((semset, waiter))
+                # else: the current values let it through: the scan is older than the values
         reported: set[tuple[int, int]] = set()  # (semid, tid)
         for finding, waits in [*self._dead_holders(resolved), *self._deadlocks(resolved)]:
             findings.append(finding)
@@ -440,8 +448,7 @@ class _Checker:
                 if partial:
                     have = f"the first {len(types)} of {queue.qnum} queued messages"
                 kinds = _types_text(types)
-                elapsed = self.waited(waiter)
-                since = "" if elapsed is None else f" for {duration(elapsed)}"
+                since = self.waited_for(waiter)
                 message = (f"{self.who(waiter.pid, waiter.comm or None)} has waited{since} in msgrcv "
                            f"for {wants}, but {have} {'is' if len(types) == 1 else 'are'} of {kinds}: "
                            "it sleeps until a matching message is sent.")
@@ -613,6 +620,15 @@ def _simple_cycles(edges: dict[int, dict[int, object]]) -> list[tuple[int, ...]]
                 path.append(nxt)
                 stack.append(iter(sorted(edges[nxt])))
     return cycles
+
+
+def _would_proceed(semset: SemSet, waiter: Waiter) -> bool:
+    """Whether the values now let every operation of `waiter` through (known values and ops only)."""
+    if semset.semaphores is None or waiter.ops is None:
+        return False
+    if any(not 0 <= op.num < len(semset.semaphores) for op in waiter.ops):
+        return False
+    return blocking_op(waiter.ops, [s.value for s in semset.semaphores]) is None
 
 
 def _unique(pids: Iterable[int]) -> tuple[int, ...]:

@@ -514,3 +514,16 @@ def test_finding_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         finding.kind = "x"  # type: ignore[misc]
     assert doctor_to_json([finding])["findings"][0]["hint"] is None
+
+
+def test_a_wait_first_seen_by_this_scan_has_no_length():
+    q = queue(types=(1,))
+    fresh = Waiter(90, 90, "rx", "msgrcv", msgtyp=5, msgflg=0, since=NOW)  # scan.taken_at == NOW
+    [finding] = run(snap(msg=(q,), processes=scan(alive=[90], waiters={"msg:7": (fresh,)})))
+    assert "rx 90 has waited in msgrcv for type 5" in finding.message
+
+
+def test_values_that_do_not_cover_the_ops_are_unknown_not_free():
+    short = dataclasses.replace(sem_set(4, (0, 900)), semaphores=())
+    s = snap(sem=(short,), processes=scan(alive=[10], waiters={"sem:4": (sem_waiter(10, (0, -1), since=NOW - 90),)}))
+    assert kinds(run(s)) == [("stuck-semaphore", "sem:4")]
