@@ -388,7 +388,7 @@ class _Checker:
         if semset.semaphores is None:
             return ("; its values are hidden (the set is not readable by this user), so who should "
                     "release it is unknown.", None, [])
-        if num is None:
+        if num is None or not 0 <= num < len(semset.semaphores):
             return (".", None, [])
         sem = semset.semaphores[num]
         waiter_pids = {w.pid for _, w, _ in group}

@@ -527,3 +527,6 @@ def test_values_that_do_not_cover_the_ops_are_unknown_not_free():
     short = dataclasses.replace(sem_set(4, (0, 900)), semaphores=())
     s = snap(sem=(short,), processes=scan(alive=[10], waiters={"sem:4": (sem_waiter(10, (0, -1), since=NOW - 90),)}))
     assert kinds(run(s)) == [("stuck-semaphore", "sem:4")]
+    told = sem_waiter(10, known_ops=False, blocked_on=3, since=NOW - 90)
+    assert kinds(run(dataclasses.replace(s, processes=scan(alive=[10], waiters={"sem:4": (told,)})))) == [
+        ("stuck-semaphore", "sem:4")]
