@@ -6,6 +6,8 @@ import dataclasses
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.doctor import (
@@ -530,3 +532,48 @@ def test_values_that_do_not_cover_the_ops_are_unknown_not_free():
     told = sem_waiter(10, known_ops=False, blocked_on=3, since=NOW - 90)
     assert kinds(run(dataclasses.replace(s, processes=scan(alive=[10], waiters={"sem:4": (told,)})))) == [
         ("stuck-semaphore", "sem:4")]
+
+
+# --------------------------------------------------------------------------- any snapshot
+
+_pids = st.integers(0, 8)
+_ops = st.lists(st.builds(SemOpSpec, st.integers(0, 3), st.integers(-2, 2), st.sampled_from([0, SEM_UNDO])),
+                max_size=3)
+
+
+@st.composite
+def _any_snapshot(draw) -> Snapshot:
+    sets = tuple(
+        SemSet(key=i, id=i, nsems=n, semaphores=draw(st.none() | st.just(tuple(
+            Semaphore(j, draw(st.integers(0, 2)), 0, 0, draw(_pids)) for j in range(n)))), **IDS)
+        for i, n in enumerate(draw(st.lists(st.integers(0, 3), max_size=3))))
+    queues = tuple(queue(msqid=i, types=draw(st.none() | st.tuples() | st.lists(st.integers(1, 4), max_size=4).map(tuple)),
+                         cbytes=draw(st.integers(0, 100)), qbytes=draw(st.none() | st.integers(1, 100)),
+                         lrpid=draw(_pids))
+                   for i in range(draw(st.integers(0, 2))))
+    segments = tuple(segment(shmid=i, cpid=draw(_pids), lpid=draw(_pids), nattch=draw(st.integers(0, 2)),
+                             dest=draw(st.booleans())) for i in range(draw(st.integers(0, 2))))
+    waiters: dict[str, tuple[Waiter, ...]] = {}
+    for ref in [s.ref for s in sets] + [q.ref for q in queues]:
+        waiters[ref.row_key] = tuple(
+            Waiter(pid, pid, "", draw(st.sampled_from(["semop", "msgrcv", "msgsnd"])),
+                   state=draw(st.sampled_from(["waiting", "stopped"])), ops=draw(st.none() | _ops),
+                   blocked_on=draw(st.none() | st.integers(0, 4)), msgtyp=draw(st.none() | st.integers(-3, 3)),
+                   msgflg=draw(st.sampled_from([0, MSG_EXCEPT])), since=draw(st.none() | st.floats(NOW - 500, NOW)))
+            for pid in draw(st.lists(st.integers(1, 8), max_size=3)))
+    processes = draw(st.none() | st.builds(
+        lambda alive, denied: scan(alive=alive, waiters=waiters, denied=denied),
+        st.lists(st.integers(1, 8), max_size=8), st.integers(0, 2)))
+    return snap(sem=sets, msg=queues, shm=segments, processes=processes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_any_snapshot())
+def test_any_snapshot_gives_sorted_serialisable_findings(snapshot):
+    findings = run(snapshot)
+    json.dumps(doctor_to_json(findings))
+    order = [("error", "warning", "info").index(f.severity) for f in findings]
+    assert order == sorted(order)
+    for finding in findings:
+        assert snapshot.find(finding.object) is not None
+        assert finding.message and not finding.message.endswith(" ")
