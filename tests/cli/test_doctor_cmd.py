@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import pytest
 
 from ipcscope.cli import doctor_cmd, main
 from ipcscope.demo import DEMO_NOW, demo_snapshot
+from ipcscope.doctor import Finding, coverage_notes, diagnose
 from ipcscope.model import ProcessRef, ProcessScan, Semaphore, SemOpSpec, SemSet, Snapshot, Waiter
-from tests.helpers import unique_key
+from tests.helpers import run_as_user, unique_key
 
 
 @pytest.fixture
@@ -136,88 +139,97 @@ SEMOP_NRS = (65, 220, 193)   # x86_64 semop, semtimedop; aarch64 semtimedop
 MSGRCV_NRS = (70, 188)       # x86_64, aarch64
 
 
-def test_planted_problems_end_to_end(root_only):
+@dataclass
+class Planted:
+    """The ids and pids of the problems a `planted` fixture left on the real kernel."""
+
+    lock: int = -1           # sem set: the holder took it without SEM_UNDO and exited
+    holder: int = -1
+    waiter: int = -1
+    pair: int = -1           # sem set: two crossers deadlocked
+    crossers: tuple[int, int] = (-1, -1)
+    queue: int = -1          # msg queue: type 1 queued, a receiver waits for type 5
+    receiver: int = -1
+    orphan: int = -1         # shm segment: created and attached by a process that exited
+    creator: int = -1
+
+
+def _read_exactly(fd: int, n: int, timeout: float = 5.0) -> bytes:
+    got = b""
+    deadline = time.monotonic() + timeout
+    while len(got) < n:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError("a child did not report in time")
+        chunk = os.read(fd, n - len(got))
+        if not chunk:
+            raise AssertionError("a child exited before reporting")
+        got += chunk
+    return got
+
+
+@pytest.fixture
+def planted(root_only) -> Iterator[Planted]:
     """Independent processes leave a dead holder, a deadlock, an unmatched receiver and an orphan."""
     _real_modules_or_skip()
     from ipcscope.core import msg, sem, shm
 
+    found = Planted()
     children: list[int] = []
-    sems: list[int] = []
-    queues: list[int] = []
-    segments: list[int] = []
-    try:
-        # dead holder: A takes the lock without SEM_UNDO and exits; B blocks on it
-        lock = sem.create(unique_key(), 1, values=[1])
-        sems.append(lock)
-        holder = _fork(lambda: sem.semop(lock, [SemOpSpec(0, -1, 0)]))
-        os.waitpid(holder, 0)
-        waiter = _fork(lambda: sem.semop(lock, [SemOpSpec(0, -1, 0)]))
-        children.append(waiter)
+    pipes: list[int] = []
 
-        # deadlock: X takes 0 then wants 1, Y takes 1 then wants 0
-        pair = sem.create(unique_key(), 2, values=[1, 1])
-        sems.append(pair)
-        ready_r, ready_w = os.pipe()
-        go_r, go_w = os.pipe()
+    def pipe() -> tuple[int, int]:
+        r, w = os.pipe()
+        pipes.extend((r, w))
+        return r, w
+
+    try:
+        found.lock = sem.create(unique_key(), 1, values=[1])
+        found.holder = _fork(lambda: sem.semop(found.lock, [SemOpSpec(0, -1, 0)]))
+        os.waitpid(found.holder, 0)
+        found.waiter = _fork(lambda: sem.semop(found.lock, [SemOpSpec(0, -1, 0)]))
+        children.append(found.waiter)
+
+        found.pair = sem.create(unique_key(), 2, values=[1, 1])
+        ready_r, ready_w = pipe()
+        go_r, go_w = pipe()
 
         def crosser(first: int, second: int) -> Callable[[], None]:
             def body() -> None:
-                sem.semop(pair, [SemOpSpec(first, -1, sem.SEM_UNDO)])
+                sem.semop(found.pair, [SemOpSpec(first, -1, sem.SEM_UNDO)])
                 os.write(ready_w, b"x")
                 os.read(go_r, 1)
-                sem.semop(pair, [SemOpSpec(second, -1, sem.SEM_UNDO)])
+                sem.semop(found.pair, [SemOpSpec(second, -1, sem.SEM_UNDO)])
             return body
 
-        crosser_x = _fork(crosser(0, 1))
-        children.append(crosser_x)
-        crosser_y = _fork(crosser(1, 0))
-        children.append(crosser_y)
-        got = b""
-        while len(got) < 2:
-            got += os.read(ready_r, 2)
+        for first, second in ((0, 1), (1, 0)):
+            children.append(_fork(crosser(first, second)))
+        found.crossers = (children[-2], children[-1])
+        _read_exactly(ready_r, 2)
         os.write(go_w, b"gg")
 
-        # unmatched receiver: type 1 queued, a receiver wants type 5
-        queue = msg.create(unique_key())
-        queues.append(queue)
-        msg.send(queue, 1, b"job")
-        receiver = _fork(lambda: msg.receive(queue, msgtyp=5))
-        children.append(receiver)
+        found.queue = msg.create(unique_key())
+        msg.send(found.queue, 1, b"job")
+        found.receiver = _fork(lambda: msg.receive(found.queue, msgtyp=5))
+        children.append(found.receiver)
 
-        # orphan segment: created and attached by a process that has exited
-        shm_r, shm_w = os.pipe()
+        shm_r, shm_w = pipe()
 
         def make_orphan() -> None:
             shmid = shm.create(unique_key(), 4096)
             with shm.attach(shmid):
                 pass
-            os.write(shm_w, str(shmid).encode())
+            os.write(shm_w, f"{shmid:10d}".encode())
 
-        creator = _fork(make_orphan)
-        os.waitpid(creator, 0)
-        segments.append(int(os.read(shm_r, 32)))
-        orphan = segments[0]
+        found.creator = _fork(make_orphan)
+        found.orphan = int(_read_exactly(shm_r, 10))
+        os.waitpid(found.creator, 0)
 
-        _wait_until(lambda: _in_syscall(waiter, *SEMOP_NRS), "the waiter blocks in semop")
-        _wait_until(lambda: _in_syscall(crosser_x, *SEMOP_NRS) and _in_syscall(crosser_y, *SEMOP_NRS),
+        _wait_until(lambda: _in_syscall(found.waiter, *SEMOP_NRS), "the waiter blocks in semop")
+        _wait_until(lambda: all(_in_syscall(pid, *SEMOP_NRS) for pid in found.crossers),
                     "both crossers block")
-        _wait_until(lambda: _in_syscall(receiver, *MSGRCV_NRS), "the receiver blocks in msgrcv")
-
-        proc = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", "--json"],
-                              capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 1, proc.stderr
-        findings = json.loads(proc.stdout)["findings"]
-
-        def found(kind: str, type_: str, ident: int) -> dict:
-            matches = [f for f in findings if f["kind"] == kind and f["object"] == {"type": type_, "id": ident}]
-            assert len(matches) == 1, (kind, ident, findings)
-            return matches[0]
-
-        assert set(found("dead-holder", "sem", lock)["pids"]) == {waiter, holder}
-        assert set(found("deadlock", "sem", pair)["pids"]) == {crosser_x, crosser_y}
-        assert found("unmatched-receiver", "msg", queue)["pids"] == [receiver]
-        assert set(found("orphan-shm", "shm", orphan)["pids"]) == {creator}
-        assert found("orphan-shm", "shm", orphan)["hint"] == f"ipcscope rm shm {orphan}"
+        _wait_until(lambda: _in_syscall(found.receiver, *MSGRCV_NRS), "the receiver blocks in msgrcv")
+        yield found
     finally:
         for pid in children:
             try:
@@ -225,9 +237,42 @@ def test_planted_problems_end_to_end(root_only):
             except ProcessLookupError:
                 pass
             os.waitpid(pid, 0)
-        for semid in sems:
-            sem.remove(semid)
-        for msqid in queues:
-            msg.remove(msqid)
-        for shmid in segments:
-            shm.remove(shmid)
+        for fd in pipes:
+            os.close(fd)
+        for remove, ident in ((sem.remove, found.lock), (sem.remove, found.pair),
+                              (msg.remove, found.queue), (shm.remove, found.orphan)):
+            if ident >= 0:
+                remove(ident)
+
+
+def test_planted_problems_end_to_end(planted: Planted):
+    proc = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", "--json"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+
+    def found(kind: str, type_: str, ident: int) -> dict:
+        matches = [f for f in findings if f["kind"] == kind and f["object"] == {"type": type_, "id": ident}]
+        assert len(matches) == 1, (kind, ident, findings)
+        return matches[0]
+
+    assert set(found("dead-holder", "sem", planted.lock)["pids"]) == {planted.waiter, planted.holder}
+    assert found("dead-holder", "sem", planted.lock)["hint"] == f"ipcscope semop {planted.lock} 0:+1"
+    assert set(found("deadlock", "sem", planted.pair)["pids"]) == set(planted.crossers)
+    assert found("unmatched-receiver", "msg", planted.queue)["pids"] == [planted.receiver]
+    orphan = found("orphan-shm", "shm", planted.orphan)
+    assert orphan["pids"] == [planted.creator] and orphan["hint"] == f"ipcscope rm shm {planted.orphan}"
+
+
+def test_planted_problems_as_an_unprivileged_user(planted: Planted):
+    """nobody may not read root's 0600 sets nor root's tasks: no verdict on them, and it says so."""
+    def diagnose_here() -> tuple[list[Finding], list[str]]:
+        snapshot = doctor_cmd.take_real_snapshot()
+        return diagnose(snapshot, now=snapshot.taken_at), coverage_notes(snapshot)
+
+    findings, notes = run_as_user(diagnose_here)
+    about = {(f.kind, f.object.row_key) for f in findings}
+    assert ("dead-holder", f"sem:{planted.lock}") not in about
+    assert ("deadlock", f"sem:{planted.pair}") not in about
+    assert ("orphan-shm", f"shm:{planted.orphan}") in about  # nattch and pids are public
+    assert any(f"{planted.lock}" in note and "not readable" in note for note in notes)
