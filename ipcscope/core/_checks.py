@@ -27,7 +27,7 @@ def ipc_id(value: Any, field: str = "id") -> int:
     return integer(value, 0, 2**31 - 1, field, "an IPC id")
 
 
-def mode(value: Any) -> int:
+def mode_bits(value: Any) -> int:
     return integer(value, 0, 0o777, "mode", "mode (permission bits, 0..0o777)")
 
 
@@ -46,3 +46,16 @@ def data(value: Any, field: str = "data") -> bytes:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     raise ValidationError(f"{field} must be bytes, not {type(value).__name__}", field)
+
+
+def perm_changes(uid: int | None, gid: int | None, mode: int | None) -> dict[str, int]:
+    """The ipc_perm fields an IPC_SET should change (None: keep), checked."""
+    fields: dict[str, int] = {}
+    if uid is not None:
+        fields["uid"] = integer(uid, 0, 2**32 - 2, "uid")
+    if gid is not None:
+        fields["gid"] = integer(gid, 0, 2**32 - 2, "gid")
+    if mode is not None:
+        fields["mode"] = mode_bits(mode)
+    return fields
+

@@ -86,7 +86,7 @@ def create(key: int, size: int, mode: int = 0o600, exclusive: bool = False) -> i
     """shmget(key, size, IPC_CREAT[|IPC_EXCL]|mode) -> shmid. Opens the existing one unless exclusive."""
     key_arg = _checks.key(key)
     _checks.integer(size, 0, 2**64 - 1, "size")
-    flags = c.IPC_CREAT | (c.IPC_EXCL if exclusive else 0) | _checks.mode(mode)
+    flags = c.IPC_CREAT | (c.IPC_EXCL if exclusive else 0) | _checks.mode_bits(mode)
     return _libc.check(_shmget(key_arg, size, flags), lambda: c_calls.shmget_call(key, size, flags))
 
 
@@ -211,22 +211,11 @@ def stat_any(index: int) -> ShmStat:
 def set_perms(shmid: int, uid: int | None = None, gid: int | None = None, mode: int | None = None) -> None:
     """IPC_STAT then IPC_SET with the changed fields (only uid, gid and the 9 mode bits can change)."""
     _checks.ipc_id(shmid, "shmid")
-    fields = _perm_changes(uid, gid, mode)
+    fields = _checks.perm_changes(uid, gid, mode)
     _, ds = _stat(shmid, c.IPC_STAT)
     for name, value in fields.items():
         setattr(ds.shm_perm, name, value)
     _libc.check(_shmctl(shmid, c.IPC_SET, byref(ds)), lambda: c_calls.shmctl_call(shmid, c.IPC_SET, fields))
-
-
-def _perm_changes(uid: int | None, gid: int | None, mode: int | None) -> dict[str, int]:
-    fields: dict[str, int] = {}
-    if uid is not None:
-        fields["uid"] = _checks.integer(uid, 0, 2**32 - 2, "uid")
-    if gid is not None:
-        fields["gid"] = _checks.integer(gid, 0, 2**32 - 2, "gid")
-    if mode is not None:
-        fields["mode"] = _checks.mode(mode)
-    return fields
 
 
 def _command(shmid: int, cmd: int) -> None:
