@@ -6,7 +6,6 @@ or a pointer), passed here as a `c_void_p` so both kinds travel in the same regi
 
 from __future__ import annotations
 
-import ctypes
 from ctypes import POINTER, byref, c_int, c_size_t, c_ushort, c_void_p
 from dataclasses import dataclass
 from typing import Iterable, Sequence
