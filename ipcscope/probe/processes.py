@@ -20,7 +20,7 @@ import pwd
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterable
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
 from ipcscope.model import ProcessRef, ProcessScan, Snapshot, Waiter
@@ -30,19 +30,21 @@ from ipcscope.probe.procfs import (
     Stat,
     Status,
     SyscallLine,
-    parse_maps,
     parse_stat,
     parse_status,
     parse_syscall,
-    read_all,
     read_link,
+    new_name_buffer,
+    read_maps,
     read_memory,
     read_small,
+    syscall_number,
 )
 from ipcscope.probe.syscalls import WaitKind, wait_syscalls
 from ipcscope.probe.waits import IDENTIFYING_ARGS, blocking_operation, decode_wait
 
 _STOPPED_STATES = frozenset({"T", "t"})  # SIGSTOP'ed or ptrace-stopped
+_DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class _Denial:
     """A process that refused us: remembered until its pid names another process."""
 
     start_time: int
+    uid: int
     #: maps/fd/ns refused (PTRACE_MODE_READ: other users' and non-dumpable processes)
     read: bool
     #: syscall/mem refused (PTRACE_MODE_ATTACH: also Yama ptrace_scope, some LSMs)
@@ -72,6 +75,7 @@ class ProcessScanner:
         self._first_seen: dict[tuple, float] = {}
         self._denials: dict[int, _Denial] = {}
         self._user_names: dict[int, str | None] = {}
+        self._use_procmap_query = True
 
     def scan(self, snapshot: Snapshot) -> ProcessScan:
         """One pass over every process; the Snapshot says which objects to match against."""
@@ -101,10 +105,12 @@ class _Proc:
     pid: int
     ref: ProcessRef
     status: Status
+    dir_fd: int  # the open /proc/PID directory, valid while the process is inspected
     mappings: list[Mapping] = field(default_factory=list)
     #: fd -> row key of the POSIX queue it holds open (None: not a queue we can name)
     queue_fds: dict[int, str | None] | None = None
     namespace_ok: bool | None = None
+    maps_read: bool = False
 
 
 class _ScanPass:
@@ -124,11 +130,14 @@ class _ScanPass:
             for obj in (*snapshot.pshm, *snapshot.psem) if obj.inode is not None
         }
         self.queue_files = {(q.dev, q.inode): q.ref.row_key for q in snapshot.pmq if q.inode is not None}
-        # Descriptors are read only when something can match them: POSIX objects, or queues we
-        # could not list (then holding processes are the only place they show).
+        # Maps are read only when something can match them: an attached segment or a POSIX
+        # shm/semaphore (a futex waiter's maps are read on demand). Descriptors likewise: POSIX
+        # objects, or queues we could not list (then holding processes are where they show).
+        self.want_maps = any(seg.nattch for seg in snapshot.shm) or bool(self.posix_files)
         self.want_fds = bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
             snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached")
-        self.my_namespace = self._read_namespace("self")
+        self.my_namespace = self._read_namespace(f"{self.root}/self/ns/ipc")
+        self.name_buffer = new_name_buffer()
 
         self.processes: dict[int, ProcessRef] = {}
         self.holders: dict[str, set[int]] = defaultdict(set)
@@ -172,9 +181,22 @@ class _ScanPass:
         )
 
     def _inspect(self, pid: int) -> None:
-        base = f"{self.root}/{pid}"
         try:
-            raw = read_small(f"{base}/status")
+            # every file of the process is then opened relative to this: path walks are costly
+            dir_fd = os.open(f"{self.root}/{pid}", _DIR_FLAGS)
+        except OSError:
+            return  # exited since the listing
+        try:
+            self._inspect_in(pid, dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _inspect_in(self, pid: int, dir_fd: int) -> None:
+        denial = self._known_denial(pid, dir_fd)
+        if denial is not None and denial.read:
+            return  # refused last time, and still the same process: not asked again
+        try:
+            raw = read_small("status", dir_fd)
             if raw is None:
                 return  # exited since the listing
             status = parse_status(raw)
@@ -187,12 +209,10 @@ class _ScanPass:
         self.processes[pid] = ref
         if not status.user_space:
             return  # kernel thread or zombie: no maps, no fds, no syscalls to read
-        denial = self._known_denial(pid, ref)
-        if denial is not None and denial.read:
-            return
-        proc = _Proc(pid, ref, status)
+        proc = _Proc(pid, ref, status, dir_fd)
         try:
-            self._read_maps(proc)
+            if self.want_maps:
+                self._read_maps(proc)
             if self.want_fds:
                 self._read_fds(proc)
         except Denied:
@@ -201,28 +221,34 @@ class _ScanPass:
         if denial is None:
             self._read_tasks(proc)
 
-    def _known_denial(self, pid: int, ref: ProcessRef) -> _Denial | None:
-        """The cached denial of `pid`, if it still names the same process (same start time)."""
+    def _known_denial(self, pid: int, dir_fd: int) -> _Denial | None:
+        """The cached denial of `pid` if it still names the same process (same start time).
+
+        Only /proc/PID/stat is read for it (comm and start time); the uid is the one seen when
+        the denial was recorded.
+        """
         denial = self.scanner._denials.get(pid)
         if denial is None:
             return None
-        stat = self._stat(f"{self.root}/{pid}/stat")
+        stat = self._stat("stat", dir_fd)
         if stat is None or stat.start_time != denial.start_time:
             return None
+        ref = ProcessRef(pid, stat.comm, denial.uid, self.scanner.user_name(denial.uid))
+        self.processes[pid] = ref
         self.denials[pid] = denial
         (self.unreadable if denial.read else self.waits_unreadable).append(ref)
         return denial
 
     def _deny(self, proc: _Proc, *, read: bool, attach: bool) -> None:
-        stat = self._stat(f"{self.root}/{proc.pid}/stat")
+        stat = self._stat("stat", proc.dir_fd)
         if stat is None:
             return  # gone
-        self.denials[proc.pid] = _Denial(stat.start_time, read=read, attach=attach)
+        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read, attach=attach)
         (self.unreadable if read else self.waits_unreadable).append(proc.ref)
 
-    def _stat(self, path: str) -> Stat | None:
+    def _stat(self, path: str, dir_fd: int) -> Stat | None:
         try:
-            raw = read_small(path)
+            raw = read_small(path, dir_fd)
             return parse_stat(raw) if raw else None
         except Denied:
             return None
@@ -233,10 +259,12 @@ class _ScanPass:
     # ------------------------------------------------------------------ holders
 
     def _read_maps(self, proc: _Proc) -> None:
-        data = read_all(f"{self.root}/{proc.pid}/maps")
-        if not data:
+        proc.maps_read = True
+        found = read_maps("maps", self.scanner._use_procmap_query, self.name_buffer, proc.dir_fd)
+        if found is None:
             return
-        proc.mappings, bad = parse_maps(data)
+        proc.mappings, bad, queried = found
+        self.scanner._use_procmap_query = queried  # a kernel without the ioctl is not asked again
         self.bad_lines += bad
         for mapping in proc.mappings:
             row_key = self._mapping_ref(proc, mapping)
@@ -255,38 +283,38 @@ class _ScanPass:
         return self.posix_files.get((mapping.dev, mapping.inode))
 
     def _read_fds(self, proc: _Proc) -> None:
-        fd_dir = f"{self.root}/{proc.pid}/fd"
         try:
-            fds = os.listdir(fd_dir)
+            fd_dir = os.open("fd", _DIR_FLAGS & ~os.O_PATH, dir_fd=proc.dir_fd)
         except PermissionError:
             raise Denied(13) from None
         except OSError:
             return
-        proc.queue_fds = {}
-        for fd in fds:
-            path = f"{fd_dir}/{fd}"
-            try:
-                target = os.readlink(path)
-            except OSError:
-                continue
-            if target.startswith("/dev/shm/"):
-                row_key = self._file_ref(path, self.posix_files)
-            elif target.startswith("/") and "/" not in target[1:] and len(target) > 1:
-                # a POSIX queue reads "/name", like a file at the root: only statfs tells them apart
-                row_key = self._queue_ref(proc, path, target)
-                proc.queue_fds[int(fd)] = row_key
-            else:
-                continue
-            if row_key is not None:
-                self.holders[row_key].add(proc.pid)
-
-    @staticmethod
-    def _file_ref(path: str, index: dict[tuple[int | None, int | None], str]) -> str | None:
         try:
-            st = os.stat(path)
+            proc.queue_fds = {}
+            for fd in os.listdir(fd_dir):
+                try:
+                    target = os.readlink(fd, dir_fd=fd_dir)
+                except OSError:
+                    continue
+                if target.startswith("/dev/shm/"):
+                    row_key = self._file_ref(fd, fd_dir)
+                elif target.startswith("/") and "/" not in target[1:] and len(target) > 1:
+                    # a queue's link reads "/name", like a file at the root: statfs tells them apart
+                    row_key = self._queue_ref(proc, f"{self.root}/{proc.pid}/fd/{fd}", target)
+                    proc.queue_fds[int(fd)] = row_key
+                else:
+                    continue
+                if row_key is not None:
+                    self.holders[row_key].add(proc.pid)
+        finally:
+            os.close(fd_dir)
+
+    def _file_ref(self, name: str, dir_fd: int) -> str | None:
+        try:
+            st = os.stat(name, dir_fd=dir_fd)
         except OSError:
             return None
-        return index.get((st.st_dev, st.st_ino))
+        return self.posix_files.get((st.st_dev, st.st_ino))
 
     def _queue_ref(self, proc: _Proc, path: str, target: str) -> str | None:
         try:
@@ -302,16 +330,16 @@ class _ScanPass:
 
     # ------------------------------------------------------------------ IPC namespaces
 
-    def _read_namespace(self, who: str) -> str | None:
+    def _read_namespace(self, path: str, dir_fd: int | None = None) -> str | None:
         try:
-            return read_link(f"{self.root}/{who}/ns/ipc")
+            return read_link(path, dir_fd)
         except Denied:
             return None
 
     def _same_namespace(self, proc: _Proc) -> bool:
         """SysV ids and queue names mean our objects only for processes in our IPC namespace."""
         if proc.namespace_ok is None:
-            theirs = self._read_namespace(str(proc.pid))
+            theirs = self._read_namespace("ns/ipc", proc.dir_fd)
             if theirs is None or self.my_namespace is None:
                 self.namespace_unknown.add(proc.pid)
                 proc.namespace_ok = False
@@ -327,35 +355,36 @@ class _ScanPass:
         table = self.scanner._wait_syscalls
         if table is None:
             return
-        task_dir = f"{self.root}/{proc.pid}/task"
         if proc.status.threads == 1:
-            tids = [str(proc.pid)]
+            tids: Iterable[str] = (str(proc.pid),)
         else:
             try:
-                tids = os.listdir(task_dir)
+                task_dir = os.open("task", _DIR_FLAGS & ~os.O_PATH, dir_fd=proc.dir_fd)
             except OSError:
                 return
+            try:
+                tids = os.listdir(task_dir)
+            finally:
+                os.close(task_dir)
         for tid in tids:
             try:
-                raw = read_small(f"{task_dir}/{tid}/syscall")
+                raw = read_small(f"task/{tid}/syscall", proc.dir_fd)
             except Denied:
                 self._deny(proc, read=False, attach=True)
                 return
             if not raw:
                 continue
             try:
-                line = parse_syscall(raw)
+                kind = table.get(syscall_number(raw))  # type: ignore[arg-type]
+                line = parse_syscall(raw) if kind is not None else None
             except ValueError:
                 self.bad_lines += 1
                 continue
-            if line is None:
-                continue
-            kind = table.get(line.number)
-            if kind is not None:
-                self._add_waiter(proc, int(tid), kind, line)
+            if line is not None:
+                self._add_waiter(proc, int(tid), kind, line)  # type: ignore[arg-type]
 
     def _add_waiter(self, proc: _Proc, tid: int, kind: WaitKind, line: SyscallLine) -> None:
-        stat = self._stat(f"{self.root}/{proc.pid}/task/{tid}/stat")
+        stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
         if stat is None or stat.state == "R":
             return  # gone, or woken up and about to return
         wait = decode_wait(kind, line, _TaskView(self, proc))
@@ -432,7 +461,7 @@ class _TaskView:
 
     def read_memory(self, address: int, length: int) -> bytes | None:
         try:
-            return read_memory(self.proc.pid, address, length, self.scan.root)
+            return read_memory(address, length, "mem", self.proc.dir_fd)
         except Denied:
             return None
 
@@ -444,7 +473,7 @@ class _TaskView:
             return self.proc.queue_fds[fd]
         path = f"{self.scan.root}/{self.proc.pid}/fd/{fd}"
         try:
-            target = read_link(path)
+            target = read_link(f"fd/{fd}", self.proc.dir_fd)
         except Denied:
             return None
         if target is None or not target.startswith("/"):
@@ -452,6 +481,11 @@ class _TaskView:
         return self.scan._queue_ref(self.proc, path, target)
 
     def mapping_at(self, address: int) -> Mapping | None:
+        if not self.proc.maps_read:
+            try:
+                self.scan._read_maps(self.proc)
+            except Denied:
+                return None
         for mapping in self.proc.mappings:
             if mapping.contains(address):
                 return mapping

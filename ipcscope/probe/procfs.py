@@ -7,6 +7,9 @@ file content so tests can feed them fixture text (kernel.md §2-§3 shows the fo
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import os
 import struct
 from dataclasses import dataclass
@@ -27,10 +30,13 @@ class Denied(Exception):
         self.errno = errno
 
 
-def read_small(path: str) -> bytes | None:
-    """One read of a small /proc file; None when it is gone; raises Denied when refused."""
+def read_small(path: str, dir_fd: int | None = None) -> bytes | None:
+    """One read of a small /proc file; None when it is gone; raises Denied when refused.
+
+    `dir_fd` (an open /proc/PID) makes the lookup relative: path walks are the expensive part.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as error:
         return _failed(error)
     try:
@@ -41,39 +47,22 @@ def read_small(path: str) -> bytes | None:
         os.close(fd)
 
 
-def read_all(path: str) -> bytes | None:
-    """The whole of a /proc file of any size (maps); None when gone; raises Denied when refused."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError as error:
-        return _failed(error)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    except OSError as error:
-        return _failed(error)
-    finally:
-        os.close(fd)
-
-
-def read_link(path: str) -> str | None:
+def read_link(path: str, dir_fd: int | None = None) -> str | None:
     """readlink, with the same None / Denied convention."""
     try:
-        return os.readlink(path)
+        return os.readlink(path, dir_fd=dir_fd)
     except OSError as error:
         return _failed(error)
 
 
-def read_memory(pid: int, address: int, length: int, proc_root: str = "/proc") -> bytes | None:
+def read_memory(address: int, length: int, path: str = "mem", dir_fd: int | None = None) -> bytes | None:
     """`length` bytes of another process's memory at `address` (pread on /proc/PID/mem).
 
     Needs ptrace-attach rights (root, or the same uid without Yama restrictions). Returns None
     when the address is not mapped or the process is gone; raises Denied when refused.
     """
     try:
-        fd = os.open(f"{proc_root}/{pid}/mem", os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as error:
         return _failed(error)
     try:
@@ -150,6 +139,13 @@ class SyscallLine:
     args: tuple[int, ...]
 
 
+def syscall_number(data: bytes) -> int | None:
+    """Just the number of a syscall line (cheap: most tasks sleep in calls that are not waits).
+    None for "running"; -1 for a task blocked outside a syscall. ValueError on garbage."""
+    space = data.find(b" ")
+    return int(data[:space]) if space > 0 else None
+
+
 def parse_syscall(data: bytes) -> SyscallLine | None:
     """Parse /proc/.../syscall. None for "running", for "-1 SP PC" (blocked outside a syscall)
     and for anything else without six arguments. Raises ValueError on malformed numbers."""
@@ -204,6 +200,10 @@ class Mapping:
 _DELETED = " (deleted)"
 
 
+def _is_ipc_path(path: str) -> bool:
+    return path.startswith("/SYSV") or path.startswith("/dev/shm/")
+
+
 def parse_maps(data: bytes) -> tuple[list[Mapping], int]:
     """The /SYSV* and /dev/shm/* mappings of a maps file, and how many such lines were unparseable.
 
@@ -225,7 +225,7 @@ def parse_maps(data: bytes) -> tuple[list[Mapping], int]:
             path = fields[5].decode("utf-8", "surrogateescape")
             if path.endswith(_DELETED):
                 path = path[: -len(_DELETED)]
-            if not (path.startswith("/SYSV") or path.startswith("/dev/shm/")):
+            if not _is_ipc_path(path):
                 continue
             mappings.append(Mapping(
                 start=int(start, 16),
@@ -237,6 +237,88 @@ def parse_maps(data: bytes) -> tuple[list[Mapping], int]:
         except (ValueError, IndexError):
             bad += 1
     return mappings, bad
+
+
+# PROCMAP_QUERY (Linux 6.11+, include/uapi/linux/fs.h): an ioctl on an open maps file that returns
+# the next VMA matching some flags. Asking only for shared file-backed VMAs skips the text
+# rendering of every library mapping, which is where reading maps spends its time (a Python
+# process has ~130 lines: 150 us as text, ~20 us by query).
+_PROCMAP_QUERY_STRUCT = struct.Struct("=QQQQQQQQQIIIIQQ")  # struct procmap_query, 104 bytes
+_PROCMAP_QUERY = (3 << 30) | (_PROCMAP_QUERY_STRUCT.size << 16) | (ord("f") << 8) | 17  # _IOWR('f', 17, ...)
+_QUERY_SHARED_FILES = 0x08 | 0x10 | 0x20  # VMA_SHARED | COVERING_OR_NEXT_VMA | FILE_BACKED_VMA
+_NAME_SIZE = 4096  # PATH_MAX
+_UNSUPPORTED = frozenset({errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP})
+
+
+def new_name_buffer() -> ctypes.Array:
+    """The buffer PROCMAP_QUERY writes mapping names into; one per scan, reused for every query."""
+    return ctypes.create_string_buffer(_NAME_SIZE)
+
+
+def read_maps(path: str, use_query: bool = True, name_buffer: ctypes.Array | None = None,
+              dir_fd: int | None = None) -> tuple[list[Mapping], int, bool] | None:
+    """The /SYSV and /dev/shm mappings of a process: (mappings, unparseable lines, whether
+    PROCMAP_QUERY is usable on this kernel).
+
+    Uses PROCMAP_QUERY when `use_query`, falling back to the text. None when the process is gone;
+    raises Denied when refused (the permission check is made when maps is opened).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as error:
+        return _failed(error)
+    try:
+        supported = False
+        if use_query:
+            try:
+                return _query_shared_mappings(fd, name_buffer or new_name_buffer()), 0, True
+            except _QueryFailed as failure:
+                supported = not failure.unsupported
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+        return (*parse_maps(b"".join(chunks)), supported)
+    except OSError as error:
+        return _failed(error)
+    finally:
+        os.close(fd)
+
+
+class _QueryFailed(Exception):
+    def __init__(self, unsupported: bool) -> None:
+        super().__init__(unsupported)
+        self.unsupported = unsupported
+
+
+def _query_shared_mappings(fd: int, name: ctypes.Array) -> list[Mapping]:
+    """Walk the shared file-backed VMAs with PROCMAP_QUERY.
+
+    Raises _QueryFailed when the kernel lacks the ioctl (or cannot describe a VMA: then the text
+    is read instead, for this process only).
+    """
+    name_address = ctypes.addressof(name)
+    mappings: list[Mapping] = []
+    address = 0
+    while True:
+        query = bytearray(_PROCMAP_QUERY_STRUCT.pack(
+            _PROCMAP_QUERY_STRUCT.size, _QUERY_SHARED_FILES, address,
+            0, 0, 0, 0, 0, 0, 0, 0, _NAME_SIZE, 0, name_address, 0))
+        try:
+            fcntl.ioctl(fd, _PROCMAP_QUERY, query, True)
+        except OSError as error:
+            if error.errno == errno.ENOENT:  # no more matching VMAs
+                return mappings
+            if error.errno in DENIED_ERRNOS or error.errno == errno.ESRCH:
+                raise
+            raise _QueryFailed(unsupported=error.errno in _UNSUPPORTED) from None
+        (_, _, _, start, end, _, _, _, inode, major, minor, name_size, _, _, _) = \
+            _PROCMAP_QUERY_STRUCT.unpack(query)
+        path = name.raw[: max(name_size - 1, 0)].decode("utf-8", "surrogateescape")  # size counts the NUL
+        if path.endswith(_DELETED):
+            path = path[: -len(_DELETED)]
+        if _is_ipc_path(path):
+            mappings.append(Mapping(start, end, os.makedev(major, minor), inode, path))
+        address = end
 
 
 # --------------------------------------------------------------------------- sembuf

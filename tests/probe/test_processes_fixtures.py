@@ -76,6 +76,11 @@ def sem3(semid: int, values=(0, 1, 1)) -> SemSet:
                   semaphores=tuple(Semaphore(i, v, 0, 0, 0) for i, v in enumerate(values)))
 
 
+def attached(shmid: int, key: int = 0, mode: int = 0o600) -> ShmSegment:
+    """A segment the snapshot says is attached (maps are read only when something can match)."""
+    return ShmSegment(key=key, id=shmid, mode=mode, uid=0, gid=0, cuid=0, cgid=0, nattch=1)
+
+
 def sembufs(*ops: tuple[int, int, int]) -> bytes:
     return b"".join(struct.pack("=Hhh", *op) for op in ops)
 
@@ -157,7 +162,7 @@ def test_aarch64_semop_and_msgrcv_numbers(proc: FakeProc) -> None:
 
 def test_unknown_architecture_says_waits_are_not_decoded(proc: FakeProc) -> None:
     proc.add(300, maps="7f90-7f91 rw-s 00000000 00:01 3 /SYSV00000000 (deleted)\n")
-    scan = scanner_for(proc, machine="mips").scan(Snapshot(taken_at=0))
+    scan = scanner_for(proc, machine="mips").scan(Snapshot(taken_at=0, shm=(attached(3),)))
     assert [p.pid for p in scan.holders_of("shm:3")] == [300]
     assert any("not decoded on this architecture (mips)" in note for note in scan.notes)
 
@@ -176,7 +181,7 @@ def test_other_ipc_namespace_is_not_matched_and_is_noted(proc: FakeProc) -> None
     proc.add(300, maps=maps, ns="ipc:[4026532177]",
              tasks={300: ("65 0x0 0x1000 0x1 0x0 0x0 0x0 0x7ffd 0x7f00", "S")}, mem={0x1000: sembufs((0, -1, 0))})
     proc.add(301, maps=maps)  # same name, our namespace: segment 0 here
-    scan = scanner_for(proc).scan(Snapshot(taken_at=0))
+    scan = scanner_for(proc).scan(Snapshot(taken_at=0, shm=(attached(0),)))
     assert [p.pid for p in scan.holders_of("shm:0")] == [301]
     assert scan.waiters == {}
     assert any("1 process in other IPC namespaces" in note for note in scan.notes)
@@ -201,11 +206,21 @@ def test_futex_waits_count_only_inside_ipc_mappings(proc: FakeProc) -> None:
     assert [p.pid for p in scan.holders_of("psem:/lock")] == [300]
 
 
+def test_maps_are_read_only_when_something_can_match_except_for_futex_waiters(proc: FakeProc) -> None:
+    maps = "7f0000010000-7f0000020000 rw-s 00000000 00:01 4 /SYSVdeadbeef (deleted)\n"
+    proc.add(300, maps=maps)
+    proc.add(301, maps=maps, tasks={301: ("202 0x7f0000010080 0x0 0x2 0x0 0x0 0x0 0x7ffd 0x7f00", "S")})
+    unattached = ShmSegment(key=0xDEADBEEF, id=4, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, nattch=0)
+    scan = scanner_for(proc).scan(Snapshot(taken_at=0, shm=(unattached,)))
+    # nattch 0 (a stale snapshot): nobody's maps are read, but the futex waiter's are, on demand
+    assert [p.pid for p in scan.holders_of("shm:4")] == [301]
+    assert [(w.pid, w.op) for w in scan.waiters_of("shm:4")] == [(301, "futex")]
+
+
 def test_dest_segment_original_key_only_for_dest_segments(proc: FakeProc) -> None:
     proc.add(300, maps="7f90-7f91 rw-s 00000000 00:01 3 /SYSV12345678 (deleted)\n"
                        "7f92-7f93 rw-s 00000000 00:01 5 /SYSV0000abcd (deleted)\n")
-    dest = ShmSegment(key=0, id=3, mode=0o1666, uid=0, gid=0, cuid=0, cgid=0)
-    live = ShmSegment(key=0xABCD, id=5, mode=0o666, uid=0, gid=0, cuid=0, cgid=0)
+    dest, live = attached(3, mode=0o1666), attached(5, key=0xABCD, mode=0o666)
     scan = scanner_for(proc).scan(Snapshot(taken_at=0, shm=(dest, live)))
     assert scan.original_keys == {3: 0x12345678}
 
@@ -259,11 +274,12 @@ def test_denials_are_cached_until_the_pid_is_reused() -> None:
 
         def scans() -> list:
             scanner = scanner_for(proc)
-            first = scanner.scan(Snapshot(taken_at=0))
+            snapshot = Snapshot(taken_at=0, shm=(attached(3),))
+            first = scanner.scan(snapshot)
             (base / "maps").chmod(0o644)  # readable now: a cached denial still answers
-            second = scanner.scan(Snapshot(taken_at=0))
+            second = scanner.scan(snapshot)
             (base / "stat").write_text(_stat_line(300, "worker", "S", 9999))  # pid reused
-            third = scanner.scan(Snapshot(taken_at=0))
+            third = scanner.scan(snapshot)
             return [first, second, third]
 
         # nobody may chmod the file only if it owns it
@@ -273,6 +289,7 @@ def test_denials_are_cached_until_the_pid_is_reused() -> None:
         assert (first.denied, second.denied, third.denied) == (1, 1, 0)
         assert first.holders == second.holders == {}
         assert [p.pid for p in third.holders_of("shm:3")] == [300]
+        assert first.processes[300] == second.processes[300]  # comm from stat, uid from the cache
         assert any("1 process of other users was not inspected" in note for note in first.notes)
     finally:
         shutil.rmtree(root)

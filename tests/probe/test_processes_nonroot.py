@@ -74,8 +74,9 @@ def test_non_dumpable_process_of_the_same_user_is_denied_and_said_so(sysv_object
 
     with children() as kids:
         pid = kids.spawn(secretive, uid=NOBODY)
-        poll(ProcessScanner(), lambda: snapshot(), lambda s: len(s.holders_of(f"shm:{shmid}")) == 1)
-        [scan] = poll_as_nobody(snapshot(), lambda s: pid in s.processes)
+        snap = lambda: snapshot(shm=(shm_segment(shmid),))  # noqa: E731
+        poll(ProcessScanner(), snap, lambda s: len(s.holders_of(f"shm:{shmid}")) == 1)
+        [scan] = poll_as_nobody(snap(), lambda s: pid in s.processes)
     assert scan.processes[pid].uid == NOBODY
     assert scan.holders_of(f"shm:{shmid}") == ()
     assert any("could not be inspected (non-dumpable, or denied by a security module)" in note
