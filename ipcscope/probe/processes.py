@@ -49,14 +49,16 @@ _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 
 @dataclass(frozen=True)
 class _Denial:
-    """A process that refused us: remembered until its pid names another process."""
+    """A process that refused us: remembered until its pid names another process.
+
+    Its syscall and mem files (PTRACE_MODE_ATTACH checks: also Yama ptrace_scope) are refused in
+    every case; `read` says maps, fd and ns/ipc were refused too (PTRACE_MODE_READ: other users'
+    and non-dumpable processes), so nothing of it is inspected.
+    """
 
     start_time: int
     uid: int
-    #: maps/fd/ns refused (PTRACE_MODE_READ: other users' and non-dumpable processes)
     read: bool
-    #: syscall/mem refused (PTRACE_MODE_ATTACH: also Yama ptrace_scope, some LSMs)
-    attach: bool
 
 
 class ProcessScanner:
@@ -216,7 +218,7 @@ class _ScanPass:
             if self.want_fds:
                 self._read_fds(proc)
         except Denied:
-            self._deny(proc, read=True, attach=True)
+            self._deny(proc, read=True)
             return
         if denial is None:
             self._read_tasks(proc)
@@ -239,11 +241,11 @@ class _ScanPass:
         (self.unreadable if denial.read else self.waits_unreadable).append(ref)
         return denial
 
-    def _deny(self, proc: _Proc, *, read: bool, attach: bool) -> None:
+    def _deny(self, proc: _Proc, *, read: bool) -> None:
         stat = self._stat("stat", proc.dir_fd)
         if stat is None:
             return  # gone
-        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read, attach=attach)
+        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read)
         (self.unreadable if read else self.waits_unreadable).append(proc.ref)
 
     def _stat(self, path: str, dir_fd: int) -> Stat | None:
@@ -370,7 +372,7 @@ class _ScanPass:
             try:
                 raw = read_small(f"task/{tid}/syscall", proc.dir_fd)
             except Denied:
-                self._deny(proc, read=False, attach=True)
+                self._deny(proc, read=False)
                 return
             if not raw:
                 continue
@@ -419,20 +421,20 @@ class _ScanPass:
     def _notes(self) -> tuple[str, ...]:
         notes = []
         my_uid = os.geteuid()
-        others = [p for p in self.unreadable if p.uid != my_uid]
-        refused = [p for p in self.unreadable if p.uid == my_uid]
-        if my_uid == 0:
-            refused += others
-        elif others:
+        others = [p for p in (*self.unreadable, *self.waits_unreadable) if my_uid != 0 and p.uid != my_uid]
+        refused = [p for p in self.unreadable if my_uid == 0 or p.uid == my_uid]
+        waits_refused = [p for p in self.waits_unreadable if my_uid == 0 or p.uid == my_uid]
+        if others:
             notes.append(f"{_count(len(others), 'process', 'processes')} of other users {_were(len(others))} "
                          "not inspected: run as root to see their attachments and waits.")
         if refused:
             why = "denied by a security module" if my_uid == 0 else "non-dumpable, or denied by a security module"
             notes.append(f"{_count(len(refused), 'process', 'processes')} could not be inspected ({why}): "
                          "their attachments and waits are not shown.")
-        if self.waits_unreadable:
-            notes.append(f"The waits of {_count(len(self.waits_unreadable), 'process', 'processes')} could not be read "
-                         "(ptrace restrictions such as Yama ptrace_scope): only their attachments are shown.")
+        if waits_refused:
+            notes.append(f"The waits of {_count(len(waits_refused), 'process', 'processes')} could not be read "
+                         "(ptrace restrictions such as Yama ptrace_scope, or a security module): "
+                         "only their attachments are shown.")
         if self.ops_unreadable:
             notes.append(f"The operations of {_count(self.ops_unreadable, 'semop waiter')} could not be read "
                          "from their memory.")
