@@ -20,7 +20,7 @@ import pwd
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
+from typing import Callable
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
 from ipcscope.model import ProcessRef, ProcessScan, Snapshot, Waiter
@@ -113,6 +113,7 @@ class _Proc:
     queue_fds: dict[int, str | None] | None = None
     namespace_ok: bool | None = None
     maps_read: bool = False
+    tids: tuple[str, ...] | None = None
 
 
 class _ScanPass:
@@ -262,7 +263,10 @@ class _ScanPass:
 
     def _read_maps(self, proc: _Proc) -> None:
         proc.maps_read = True
-        found = read_maps("maps", self.scanner._use_procmap_query, self.name_buffer, proc.dir_fd)
+        path = "maps" if proc.status.leader_alive else self._live_task_file(proc, "maps")
+        if path is None:
+            return
+        found = read_maps(path, self.scanner._use_procmap_query, self.name_buffer, proc.dir_fd)
         if found is None:
             return
         proc.mappings, bad, queried = found
@@ -277,6 +281,13 @@ class _ScanPass:
                 segment = self.shm.get(mapping.inode)
                 if segment is not None and segment.dest and segment.key == 0 and mapping.sysv_key is not None:
                     self.original_keys[mapping.inode] = mapping.sysv_key
+
+    def _live_task_file(self, proc: _Proc, name: str) -> str | None:
+        """`task/TID/name` of a thread still running, for a process whose main thread exited."""
+        for tid in self._tids(proc):
+            if tid != str(proc.pid):
+                return f"task/{tid}/{name}"
+        return None
 
     def _mapping_ref(self, proc: _Proc, mapping: Mapping) -> str | None:
         if mapping.path.startswith("/SYSV"):
@@ -341,34 +352,49 @@ class _ScanPass:
     def _same_namespace(self, proc: _Proc) -> bool:
         """SysV ids and queue names mean our objects only for processes in our IPC namespace."""
         if proc.namespace_ok is None:
-            theirs = self._read_namespace("ns/ipc", proc.dir_fd)
-            if theirs is None or self.my_namespace is None:
-                self.namespace_unknown.add(proc.pid)
-                proc.namespace_ok = False
-            else:
-                proc.namespace_ok = theirs == self.my_namespace
-                if not proc.namespace_ok:
-                    self.other_namespace.add(proc.pid)
+            path = "ns/ipc" if proc.status.leader_alive else self._live_task_file(proc, "ns/ipc")
+            proc.namespace_ok = self._namespace_is_ours(proc, path)
         return proc.namespace_ok
 
+    def _task_in_same_namespace(self, proc: _Proc, tid: int) -> bool:
+        """Namespaces belong to tasks: a blocked thread's own link is the exact answer."""
+        if tid == proc.pid and proc.status.leader_alive:
+            return self._same_namespace(proc)
+        return self._namespace_is_ours(proc, f"task/{tid}/ns/ipc")
+
+    def _namespace_is_ours(self, proc: _Proc, path: str | None) -> bool:
+        theirs = self._read_namespace(path, proc.dir_fd) if path else None
+        if theirs is None or self.my_namespace is None:
+            self.namespace_unknown.add(proc.pid)
+            return False
+        if theirs != self.my_namespace:
+            self.other_namespace.add(proc.pid)
+            return False
+        return True
+
     # ------------------------------------------------------------------ waiters
+
+    def _tids(self, proc: _Proc) -> tuple[str, ...]:
+        """The thread ids of a process (listed once per pass; a lone thread is the pid itself)."""
+        if proc.tids is None:
+            if proc.status.threads == 1:
+                proc.tids = (str(proc.pid),)
+            else:
+                try:
+                    task_dir = os.open("task", _DIR_FLAGS & ~os.O_PATH, dir_fd=proc.dir_fd)
+                    try:
+                        proc.tids = tuple(os.listdir(task_dir))
+                    finally:
+                        os.close(task_dir)
+                except OSError:
+                    proc.tids = ()
+        return proc.tids
 
     def _read_tasks(self, proc: _Proc) -> None:
         table = self.scanner._wait_syscalls
         if table is None:
             return
-        if proc.status.threads == 1:
-            tids: Iterable[str] = (str(proc.pid),)
-        else:
-            try:
-                task_dir = os.open("task", _DIR_FLAGS & ~os.O_PATH, dir_fd=proc.dir_fd)
-            except OSError:
-                return
-            try:
-                tids = os.listdir(task_dir)
-            finally:
-                os.close(task_dir)
-        for tid in tids:
+        for tid in self._tids(proc):
             try:
                 raw = read_small(f"task/{tid}/syscall", proc.dir_fd)
             except Denied:
@@ -389,7 +415,7 @@ class _ScanPass:
         stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
         if stat is None or stat.state == "R":
             return  # gone, or woken up and about to return
-        wait = decode_wait(kind, line, _TaskView(self, proc))
+        wait = decode_wait(kind, line, _TaskView(self, proc, tid))
         if wait is None:
             return
         blocked_on = None
@@ -457,18 +483,19 @@ class _ScanPass:
 class _TaskView:
     """What `waits.decode_wait` may ask about one blocked task's process."""
 
-    def __init__(self, scan: _ScanPass, proc: _Proc) -> None:
+    def __init__(self, scan: _ScanPass, proc: _Proc, tid: int) -> None:
         self.scan = scan
         self.proc = proc
+        self.tid = tid
 
     def read_memory(self, address: int, length: int) -> bytes | None:
         try:
-            return read_memory(address, length, "mem", self.proc.dir_fd)
+            return read_memory(address, length, f"task/{self.tid}/mem", self.proc.dir_fd)
         except Denied:
             return None
 
     def same_ipc_namespace(self) -> bool:
-        return self.scan._same_namespace(self.proc)
+        return self.scan._task_in_same_namespace(self.proc, self.tid)
 
     def queue_ref(self, fd: int) -> str | None:
         if self.proc.queue_fds is not None and fd in self.proc.queue_fds:

@@ -90,7 +90,10 @@ class Status:
     name: str
     uid: int  # effective uid, as ps shows it
     threads: int
-    user_space: bool  # False for kernel threads and zombies (no memory map: nothing to inspect)
+    user_space: bool  # False for kernel threads and zombies: nothing to inspect
+    #: False when the main thread has exited while others run on: /proc/PID/maps is then empty
+    #: and the memory map must be read through one of the live tasks
+    leader_alive: bool = True
 
 
 def parse_status(data: bytes) -> Status:
@@ -102,8 +105,11 @@ def parse_status(data: bytes) -> Status:
     uid = int(data[uid_at + 5:data.index(b"\n", uid_at + 1)].split()[1])
     threads_at = data.find(b"\nThreads:")
     threads = int(data[threads_at + 9:data.index(b"\n", threads_at + 1)]) if threads_at >= 0 else 1
-    # Kernel threads ("Kthread: 1" since 6.x) and zombies have no Vm* lines.
-    return Status(name=name, uid=uid, threads=threads, user_space=b"\nVmSize:" in data)
+    # Kernel threads ("Kthread: 1" since 6.x) and zombies have no Vm* lines; so has a process
+    # whose main thread exited while others run on (then only its tasks can be read).
+    has_memory = b"\nVmSize:" in data
+    user_space = b"\nKthread:\t1" not in data and (has_memory or threads > 1)
+    return Status(name=name, uid=uid, threads=threads, user_space=user_space, leader_alive=has_memory)
 
 
 @dataclass(frozen=True)

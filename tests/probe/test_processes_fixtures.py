@@ -33,27 +33,32 @@ class FakeProc:
 
     def add(self, pid: int, *, comm: str = "worker", uid: int = 1000, maps: str = "",
             tasks: dict[int, tuple[str, str]] | None = None, ns: str = OUR_NS,
-            mem: dict[int, bytes] | None = None, start: int = 4242, kernel_thread: bool = False) -> Path:
+            mem: dict[int, bytes] | None = None, start: int = 4242, kernel_thread: bool = False,
+            leader_exited: bool = False) -> Path:
         tasks = tasks if tasks is not None else {pid: ("0 0x0 0x0 0x0 0x0 0x0 0x0 0x7ffd 0x7f00", "S")}
         base = self.root / str(pid)
         (base / "ns").mkdir(parents=True)
         os.symlink(ns, base / "ns" / "ipc")
-        vm = "" if kernel_thread else "VmPeak:\t  1000 kB\nVmSize:\t  1000 kB\n"
+        vm = "" if kernel_thread or leader_exited else "VmPeak:\t  1000 kB\nVmSize:\t  1000 kB\n"
         (base / "status").write_text(
             f"Name:\t{comm}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t{pid}\nPid:\t{pid}\n"
             f"Uid:\t{uid}\t{uid}\t{uid}\t{uid}\nGid:\t{uid}\t{uid}\t{uid}\t{uid}\n{vm}"
             f"Threads:\t{len(tasks)}\n")
         (base / "stat").write_text(_stat_line(pid, comm, "S", start))
-        (base / "maps").write_text(maps)
+        (base / "maps").write_text("" if leader_exited else maps)
         for tid, (syscall, state) in tasks.items():
             task = base / "task" / str(tid)
             task.mkdir(parents=True)
+            (task / "maps").write_text("" if leader_exited and tid == pid else maps)
+            (task / "ns").mkdir()
+            os.symlink(ns, task / "ns" / "ipc")
             (task / "syscall").write_text(syscall + "\n")
             (task / "stat").write_text(_stat_line(tid, comm, state, start))
-        with open(base / "mem", "wb") as memory:
-            for address, data in (mem or {}).items():
-                memory.seek(address)
-                memory.write(data)
+        for memory_file in [base / "mem", *(base / "task" / str(tid) / "mem" for tid in tasks)]:
+            with open(memory_file, "wb") as memory:
+                for address, data in (mem or {}).items():
+                    memory.seek(address)
+                    memory.write(data)
         return base
 
 
@@ -98,6 +103,11 @@ def test_parse_status_of_a_kernel_thread_and_a_process() -> None:
     assert (kthread.name, kthread.uid, kthread.user_space) == ("kthreadd", 0, False)
     user = parse_status(b"Name:\tbash\nUid:\t1000\t1001\t1000\t1000\nVmSize:\t 10 kB\nThreads:\t3\n")
     assert (user.name, user.uid, user.threads, user.user_space) == ("bash", 1001, 3, True)
+    zombie = parse_status(b"Name:\tdone\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\nThreads:\t1\n")
+    assert not zombie.user_space
+    # the main thread exited (pthread_exit) but two threads run on: their waits still count
+    leader_gone = parse_status(b"Name:\tsrv\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\nThreads:\t3\n")
+    assert leader_gone.user_space
 
 
 def test_parse_syscall_lines_from_kernel_md() -> None:
@@ -169,7 +179,7 @@ def test_unknown_architecture_says_waits_are_not_decoded(proc: FakeProc) -> None
 
 def test_semop_without_readable_memory_has_no_ops_and_a_note(proc: FakeProc) -> None:
     base = proc.add(300, tasks={300: ("220 0x5 0x9000 0x2 0x0 0x0 0x0 0x7ffd 0x7f00", "S")})
-    os.unlink(base / "mem")
+    os.unlink(base / "task" / "300" / "mem")
     scan = scanner_for(proc).scan(Snapshot(taken_at=0, sem=(sem3(5),)))
     [waiter] = scan.waiters_of("sem:5")
     assert waiter.ops is None and waiter.blocked_on is None
@@ -215,6 +225,19 @@ def test_maps_are_read_only_when_something_can_match_except_for_futex_waiters(pr
     # nattch 0 (a stale snapshot): nobody's maps are read, but the futex waiter's are, on demand
     assert [p.pid for p in scan.holders_of("shm:4")] == [301]
     assert [(w.pid, w.op) for w in scan.waiters_of("shm:4")] == [(301, "futex")]
+
+
+def test_process_whose_main_thread_exited_is_read_through_its_live_threads(proc: FakeProc) -> None:
+    maps = "7f0000010000-7f0000020000 rw-s 00000000 00:01 4 /SYSVdeadbeef (deleted)\n"
+    proc.add(300, maps=maps, leader_exited=True, tasks={
+        300: ("-1 0x0 0x0", "Z"),
+        301: ("65 0x5 0x1000 0x1 0x0 0x0 0x0 0x7ffd 0x7f00", "S"),
+    }, mem={0x1000: sembufs((0, -1, 0))})
+    os.unlink(proc.root / "300" / "ns" / "ipc")  # a zombie leader's namespace links are gone
+    scan = scanner_for(proc).scan(Snapshot(taken_at=0, shm=(attached(4),), sem=(sem3(5),)))
+    assert [(w.pid, w.tid, w.ops) for w in scan.waiters_of("sem:5")] == [(300, 301, (SemOpSpec(0, -1, 0),))]
+    assert [p.pid for p in scan.holders_of("shm:4")] == [300]
+    assert scan.notes == ()
 
 
 def test_dest_segment_original_key_only_for_dest_segments(proc: FakeProc) -> None:

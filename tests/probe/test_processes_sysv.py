@@ -84,6 +84,23 @@ def test_waiter_in_a_second_thread_is_found_on_that_task_only(semaphore_set: int
     assert (waiter.pid, waiter.tid, waiter.ops, waiter.blocked_on) == (pid, tid, (SemOpSpec(0, -1, 0),), 0)
 
 
+def test_waiter_in_a_process_whose_main_thread_exited(semaphore_set: int) -> None:
+    """pthread_exit() in main: /proc/PID/{maps,mem,ns} go empty; the live thread's files do not."""
+    semid, row = semaphore_set, f"sem:{semaphore_set}"
+
+    def orphaned_thread() -> None:
+        threading.Thread(target=lambda: ipc.semop(semid, [(2, -2, 0)]), daemon=True).start()
+        time.sleep(0.05)
+        ipc.libc.pthread_exit(None)
+
+    with children() as kids:
+        pid = kids.spawn(orphaned_thread)
+        scan = poll(ProcessScanner(), sem_snapshot(semid), waiters_count(row, 1))
+    [waiter] = scan.waiters_of(row)
+    assert (waiter.pid, waiter.ops, waiter.blocked_on) == (pid, (SemOpSpec(2, -2, 0),), 2)
+    assert waiter.tid != pid
+
+
 def test_stopped_waiter_is_stopped_with_the_same_since_then_waiting_again(semaphore_set: int) -> None:
     semid, row = semaphore_set, f"sem:{semaphore_set}"
     clock_values = iter(range(1000, 100000, 10))
