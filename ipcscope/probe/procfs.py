@@ -250,6 +250,10 @@ def parse_maps(data: bytes) -> tuple[list[Mapping], int]:
 # rendering of every library mapping, which is where reading maps spends its time (a Python
 # process has ~130 lines: 150 us as text, ~20 us by query).
 _PROCMAP_QUERY_STRUCT = struct.Struct("=QQQQQQQQQIIIIQQ")  # struct procmap_query, 104 bytes
+_U64 = struct.Struct("=Q")
+# from offset 24: vma_start, vma_end, (vma_flags, vma_page_size, vma_offset skipped), inode,
+# dev_major, dev_minor, vma_name_size
+_QUERY_ANSWER = struct.Struct("=QQ24xQIII")
 _PROCMAP_QUERY = (3 << 30) | (_PROCMAP_QUERY_STRUCT.size << 16) | (ord("f") << 8) | 17  # _IOWR('f', 17, ...)
 _QUERY_SHARED_FILES = 0x08 | 0x10 | 0x20  # VMA_SHARED | COVERING_OR_NEXT_VMA | FILE_BACKED_VMA
 _NAME_SIZE = 4096  # PATH_MAX
@@ -303,12 +307,14 @@ def _query_shared_mappings(fd: int, name: ctypes.Array) -> list[Mapping]:
     is read instead, for this process only).
     """
     name_address = ctypes.addressof(name)
+    template = _PROCMAP_QUERY_STRUCT.pack(
+        _PROCMAP_QUERY_STRUCT.size, _QUERY_SHARED_FILES, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, _NAME_SIZE, 0, name_address, 0)
     mappings: list[Mapping] = []
     address = 0
     while True:
-        query = bytearray(_PROCMAP_QUERY_STRUCT.pack(
-            _PROCMAP_QUERY_STRUCT.size, _QUERY_SHARED_FILES, address,
-            0, 0, 0, 0, 0, 0, 0, 0, _NAME_SIZE, 0, name_address, 0))
+        query = bytearray(template)
+        _U64.pack_into(query, 16, address)  # query_addr
         try:
             fcntl.ioctl(fd, _PROCMAP_QUERY, query, True)
         except OSError as error:
@@ -317,9 +323,9 @@ def _query_shared_mappings(fd: int, name: ctypes.Array) -> list[Mapping]:
             if error.errno in DENIED_ERRNOS or error.errno == errno.ESRCH:
                 raise
             raise _QueryFailed(unsupported=error.errno in _UNSUPPORTED) from None
-        (_, _, _, start, end, _, _, _, inode, major, minor, name_size, _, _, _) = \
-            _PROCMAP_QUERY_STRUCT.unpack(query)
-        path = name.raw[: max(name_size - 1, 0)].decode("utf-8", "surrogateescape")  # size counts the NUL
+        start, end, inode, major, minor, name_size = _QUERY_ANSWER.unpack_from(query, 24)
+        # name_size counts the NUL; string_at copies just the name, not the whole buffer
+        path = ctypes.string_at(name_address, max(name_size - 1, 0)).decode("utf-8", "surrogateescape")
         if path.endswith(_DELETED):
             path = path[: -len(_DELETED)]
         if _is_ipc_path(path):

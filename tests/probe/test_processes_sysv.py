@@ -232,3 +232,22 @@ def test_removed_but_attached_segment_gets_its_original_key_back(segment) -> Non
         scan = ProcessScanner().scan(snapshot(shm=(dest,)))
     assert [p.pid for p in scan.holders_of(row)] == [holder]
     assert scan.original_keys == {shmid: key}
+
+
+def test_procmap_query_and_the_maps_text_agree(segment) -> None:
+    """The fast path (PROCMAP_QUERY ioctl, Linux 6.11+) must find exactly what the text shows."""
+    from ipcscope.probe.procfs import read_maps
+
+    _, shmid, _ = segment
+    with children() as kids:
+        pid = kids.spawn(attach_and_sleep(shmid, times=2))
+        deadline = time.monotonic() + 10
+        while shm_segment(shmid).nattch < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        by_text, bad, _ = read_maps(f"/proc/{pid}/maps", use_query=False)
+        queried = read_maps(f"/proc/{pid}/maps", use_query=True)
+    assert bad == 0 and len(by_text) == 2
+    if not queried[2]:
+        pytest.skip("this kernel has no PROCMAP_QUERY")
+    assert queried[0] == by_text
