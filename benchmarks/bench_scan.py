@@ -140,6 +140,47 @@ def wait_until_blocked(semid: int, expected: int, timeout: float = 30.0) -> None
         time.sleep(0.01)
 
 
+def _read_lines(path: str) -> int:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return 0
+    lines = 0
+    try:
+        while chunk := os.read(fd, 65536):
+            lines += chunk.count(b"\n")
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return lines
+
+
+def calibrate(runs: int) -> None:
+    """How fast this machine serves /proc now, in the units of kernel.md §4's scancost table
+    (maps text per line, task/*/syscall per process), so figures compare across machines/loads."""
+    pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    maps, syscalls = [], []
+    lines = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        lines = sum(_read_lines(f"/proc/{pid}/maps") for pid in pids)
+        maps.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        for pid in pids:
+            try:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    _read_lines(f"/proc/{pid}/task/{tid}/syscall")
+            except OSError:
+                pass
+        syscalls.append(time.perf_counter() - start)
+    per_line = statistics.median(maps) / max(lines, 1) * 1e6
+    per_process = statistics.median(syscalls) / len(pids) * 1e6
+    print(f"calibration: maps text {per_line:.2f} us/line (kernel.md: 0.62), task syscall "
+          f"{per_process:.1f} us/process (kernel.md: 5.6): this machine is now about "
+          f"{(per_line / 0.62 + per_process / 5.6) / 2:.1f}x slower than the one kernel.md measured")
+
+
 def report(label: str, result: dict) -> None:
     per = result["cpu_ms"] * 1e3 / max(result["processes"], 1)
     print(f"{label:<28} wall median {result['median_ms']:5.1f} ms (min {result['min_ms']:.1f})  "
@@ -163,6 +204,7 @@ def main() -> int:
         return 2
     check(libc.unshare(CLONE_NEWIPC), "unshare(CLONE_NEWIPC)")
 
+    calibrate(args.runs // 3 or 1)
     empty = Snapshot(taken_at=time.time(), mqueue_source="detached")
     report("machine as it is, root", time_scans(empty, args.runs))
 

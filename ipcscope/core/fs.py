@@ -12,7 +12,6 @@ import os
 
 #: f_type values (include/uapi/linux/magic.h)
 MQUEUE_MAGIC = 0x19800202
-TMPFS_MAGIC = 0x01021994
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 _statfs = _libc.statfs

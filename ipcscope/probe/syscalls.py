@@ -43,9 +43,6 @@ WAIT_SYSCALLS: dict[str, dict[int, WaitKind]] = {
     "riscv64": _GENERIC,
 }
 
-#: semtimedop on each architecture: the only semop variant whose arg3 is a timeout pointer
-SEMTIMEDOP = {"x86_64": 220, "aarch64": 192, "arm64": 192, "riscv64": 192}
-
 # futex(2) operations that put the caller to sleep (op & FUTEX_CMD_MASK).
 FUTEX_CMD_MASK = ~(128 | 256)  # ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)
 FUTEX_WAIT_COMMANDS = frozenset({
