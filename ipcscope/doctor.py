@@ -109,14 +109,15 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     if scan is None:
         notes.append("no process scan: dead holders, deadlocks, stuck waiters, unmatched receivers, "
                      "orphans and blocked senders were not checked")
+    elif scan.notes:
+        notes.extend(scan.notes)  # the scan knows why it was denied (other users, Yama, namespaces)
     elif scan.denied:
         who = "1 process" if scan.denied == 1 else f"{scan.denied} processes"
-        notes.append(f"{who} could not be inspected (other users' or not dumpable): "
-                     "their attachments and waits are unknown; run as root to see them")
+        notes.append(f"{who} could not be inspected: their attachments and waits are unknown")
     hidden = [s.id for s in snapshot.sem if s.semaphores is None]
     if hidden:
-        sets = ", ".join(map(str, hidden))
-        notes.append(f"semaphore values of set {sets} are not readable: dead holders and deadlocks "
+        sets = ("set " if len(hidden) == 1 else "sets ") + ", ".join(map(str, hidden))
+        notes.append(f"the semaphore values of {sets} are not readable: dead holders and deadlocks "
                      "there were not checked")
     return notes
 

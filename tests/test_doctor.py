@@ -145,7 +145,8 @@ def test_demo_not_root_hedges_only_claims_that_denied_processes_could_change():
     # "nobody has it open" could be wrong: a process we could not inspect may hold it
     orphan = findings["orphan-posix", "psem:/build-slots"]
     assert "14 processes could not be inspected" in orphan.message
-    assert any("14 processes could not be inspected" in n for n in coverage_notes(demo_snapshot(root=False)))
+    assert any("14 processes of other users were not inspected" in n
+               for n in coverage_notes(demo_snapshot(root=False)))
 
 
 def test_demo_empty_is_clean():
