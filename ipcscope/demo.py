@@ -60,9 +60,11 @@ def demo_objects() -> dict:
     )
     msg = (
         MsgQueue(key=0x6D6A0001, id=3, mode=0o666, cbytes=15000, qnum=12, lspid=4238, lrpid=4101,
-                 stime=DEMO_NOW - 2, rtime=DEMO_NOW - 75, ctime=T0, qbytes=16384, **_root()),
+                 stime=DEMO_NOW - 2, rtime=DEMO_NOW - 75, ctime=T0, qbytes=16384,
+                 queued_types=(1,) * 12, **_root()),
         MsgQueue(key=0x6D6A0002, id=7, mode=0o600, cbytes=24, qnum=2, lspid=4301, lrpid=0,
-                 stime=DEMO_NOW - 250, rtime=None, ctime=T0, qbytes=16384, **_alice()),
+                 stime=DEMO_NOW - 250, rtime=None, ctime=T0, qbytes=16384, queued_types=(1, 2),
+                 **_alice()),
         MsgQueue(key=0x6D6A0003, id=9, mode=0o620, cbytes=0, qnum=0, lspid=0, lrpid=0,
                  stime=None, rtime=None, ctime=T0, qbytes=None, **_root()),
     )
@@ -71,7 +73,7 @@ def demo_objects() -> dict:
                semaphores=(Semaphore(0, 0, 2, 0, 4410), Semaphore(1, 1, 0, 0, 4410),
                            Semaphore(2, 5, 0, 1, 4412)), **_root()),
         SemSet(key=0x5E5E0002, id=6, mode=0o600, nsems=2, otime=DEMO_NOW - 30, ctime=T0,
-               semaphores=(Semaphore(0, 1, 0, 0, 4520), Semaphore(1, 0, 1, 0, 4521)), **_alice()),
+               semaphores=(Semaphore(0, 0, 1, 0, 4522), Semaphore(1, 0, 1, 0, 4521)), **_alice()),
         SemSet(key=0x9D1E0F4F, id=49, mode=0o600, nsems=2, otime=None, ctime=T0,
                semaphores=None, uid=1001, gid=1001, cuid=1001, cgid=1001, owner="bob", group="bob",
                cowner="bob", cgroup="bob"),
@@ -118,6 +120,21 @@ def demo_limits() -> Limits:
     ))
 
 
+_ALIVE = (
+    ProcessRef(4101, "shm_server", 0, "root"), ProcessRef(4102, "shm_client", 0, "root"),
+    ProcessRef(3412, "ora_pmon", 0, "root"), ProcessRef(3965, "renderer", 1000, "alice"),
+    ProcessRef(3959, "renderer", 1000, "alice"), ProcessRef(4238, "producer", 0, "root"),
+    ProcessRef(4601, "ring_writer", 1000, "alice"), ProcessRef(4602, "ring_reader", 1000, "alice"),
+    ProcessRef(4412, "checker", 0, "root"), ProcessRef(4417, "worker", 0, "root"),
+    ProcessRef(4418, "worker", 0, "root"), ProcessRef(4419, "checker", 0, "root"),
+    ProcessRef(4521, "transfer_a", 1000, "alice"), ProcessRef(4522, "transfer_b", 1000, "alice"),
+    ProcessRef(4350, "dispatcher", 1000, "alice"), ProcessRef(4700, "notifier", 1000, "alice"),
+    ProcessRef(4301, "submit", 1000, "alice"), ProcessRef(1345, "postgres", 105, "postgres"),
+)
+"""Processes alive in the demo. Absent on purpose: 4410 (the last to lock sem 2, died holding it),
+2960/2966 (creator and last user of orphan segment 5)."""
+
+
 def demo_processes() -> ProcessScan:
     """Holders and waiters matching demo_objects(): who is attached, who is blocked on what."""
     server = ProcessRef(4101, "shm_server", 0, "root")
@@ -145,7 +162,9 @@ def demo_processes() -> ProcessScan:
                        ops=(SemOpSpec(2, 0, 0),), blocked_on=2, since=DEMO_NOW - 60),
             ),
             "sem:6": (
-                Waiter(4522, 4522, "consumer", "semop", uid=1000, user="alice",
+                Waiter(4521, 4521, "transfer_a", "semop", uid=1000, user="alice",
+                       ops=(SemOpSpec(0, -1, SEM_UNDO),), blocked_on=0, since=DEMO_NOW - 29),
+                Waiter(4522, 4522, "transfer_b", "semop", uid=1000, user="alice",
                        ops=(SemOpSpec(1, -1, SEM_UNDO),), blocked_on=1, since=DEMO_NOW - 31),
             ),
             "msg:3": (
@@ -163,6 +182,7 @@ def demo_processes() -> ProcessScan:
         original_keys={1: 0x30BF698A},
         denied=0,
         scanned=212,
+        processes={p.pid: p for p in _ALIVE},
     )
 
 
