@@ -88,9 +88,12 @@ def parse_queue_status(text: str) -> dict[str, int] | None:
 class _QueueReader:
     """Turns an open queue file into a PosixQueue; counts what it could not read."""
 
-    def __init__(self, names: NameCache, attrs: bool) -> None:
+    def __init__(self, names: NameCache, live: bool, attrs: bool) -> None:
+        """`live`: the files are this kernel's queues, so mq_getattr may be asked (and is how
+        descriptors are recognised); `attrs`: keep maxmsg/msgsize/curmsgs in the result."""
         self.names = names
-        self.getattr = _attr_reader() if attrs else None
+        self.getattr = _attr_reader() if live else None
+        self.attrs = attrs
         self.denied = 0
         self.garbled: list[str] = []
 
@@ -101,7 +104,9 @@ class _QueueReader:
         if status is None:
             self.garbled.append(name)
             status = {}
-        if attrs is None and self.getattr is not None:
+        if not self.attrs:
+            attrs = None
+        elif attrs is None and self.getattr is not None:
             attrs = self.getattr(fd)
         return build(
             PosixQueue,
@@ -254,12 +259,14 @@ def read_queues(
     mqueue_dir: str | None,
     names: NameCache,
     live: bool,
+    attrs: bool = True,
 ) -> tuple[tuple[PosixQueue, ...], str, list[str]]:
     """(queues, source, warnings); source is "mount:<dir>", "detached", "fds" or "none".
 
     `live` means proc_root is the real /proc: only then are syscalls (mq_getattr, fsmount) made.
+    `attrs` asks for maxmsg/msgsize/curmsgs (mq_getattr per queue); without it they are None.
     """
-    reader = _QueueReader(names, attrs=live)
+    reader = _QueueReader(names, live=live, attrs=attrs and live)
     if mqueue_dir is None:
         try:
             with open(os.path.join(proc_root, "self", "mountinfo")) as handle:

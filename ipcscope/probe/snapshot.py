@@ -31,12 +31,12 @@ def take_snapshot(
 
     mqueue_dir None means: find an mqueue mount in <proc_root>/self/mountinfo, else (root, live
     system) use a private detached mount, else scan open descriptors. `details=False` skips the
-    per-object syscalls (semaphore values, qbytes, POSIX values) for a cheaper listing. Pass a
-    long-lived `names` cache when polling.
+    per-object syscalls (semaphore values, qbytes, mq_getattr, sem_getvalue: those fields stay
+    None) for a cheaper listing. Pass a long-lived `names` cache when polling.
     """
     taken_at = time.time()
     wanted = set(kinds) if kinds is not None else set(KINDS)
-    live = details and _is_real(proc_root, "/proc")
+    live = _is_real(proc_root, "/proc")
     names = names or NameCache()
     warnings: list[str] = []
     found: dict[str, tuple] = {kind: () for kind in KINDS}
@@ -45,12 +45,12 @@ def take_snapshot(
         if kind in wanted:
             found[kind], more = sysv.read_objects(proc_root, kind, names)
             warnings += more
-    if live and found["sem"]:
+    if details and live and found["sem"]:
         from ipcscope.probe import details as sysv_details
 
         found["sem"], more = sysv_details.add_semaphore_values(found["sem"])
         warnings += more
-    if live and found["msg"]:
+    if details and live and found["msg"]:
         from ipcscope.probe import details as sysv_details
 
         found["msg"], more = sysv_details.add_queue_limits(found["msg"])
@@ -65,7 +65,8 @@ def take_snapshot(
 
     mqueue_source = "none"
     if "pmq" in wanted:
-        found["pmq"], mqueue_source, more = mqueue.read_queues(proc_root, mqueue_dir, names, live)
+        found["pmq"], mqueue_source, more = mqueue.read_queues(
+            proc_root, mqueue_dir, names, live=live, attrs=details)
         warnings += more
 
     usage = _usage(found, wanted, mqueue_source)
