@@ -87,3 +87,16 @@ def test_pretty_and_compact_say_the_same() -> None:
     document = list_document(demo_snapshot())
     assert json.loads(dumps(document, pretty=True)) == json.loads(dumps(document))
     assert "\n" not in dumps(document)
+
+
+def test_inline_formats_match_the_shared_formatters() -> None:
+    from ipcscope.format import iso_time
+    from ipcscope.model import ShmSegment, format_key, format_perms
+    from ipcscope.serialize import _iso, shm_json
+
+    for epoch in (None, 0, 1, 1795315595, 2**31 + 5):
+        assert _iso(epoch) == iso_time(epoch)
+    seg = ShmSegment(key=0xDEADBEEF, id=1, mode=0o3640, uid=0, gid=0, cuid=0, cgid=0)
+    doc = shm_json(seg)
+    assert doc["key"] == format_key(seg.key) and doc["perms"] == format_perms(seg.mode) == "0640"
+    assert doc["status"] == list(seg.status) == ["dest", "locked"]

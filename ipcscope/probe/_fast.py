@@ -30,3 +30,17 @@ def evolve(obj: T, **changes: Any) -> T:
     new.__dict__.update(obj.__dict__)
     new.__dict__.update(changes)
     return new
+
+
+def build_many(cls: type[T], columns: dict[str, list]) -> list[T]:
+    """One object per position of the equally long value lists in `columns` (field -> values).
+
+    The parsers convert /proc files column by column; this zips the columns back into objects.
+    """
+    fields = tuple(columns)
+    objects = []
+    for row in zip(*columns.values()):
+        obj = _new(cls)
+        obj.__dict__.update(zip(fields, row))
+        objects.append(obj)
+    return objects
