@@ -62,3 +62,18 @@ def test_limits_table_like_lsipc_g() -> None:
     lines = text.splitlines()
     assert lines[0].split() == ["RESOURCE", "DESCRIPTION", "LIMIT", "USED", "USE%"]
     assert any(line.startswith("SEMVMX") and line.rstrip().endswith("-") for line in lines)
+
+
+def test_list_imports_nothing_heavy() -> None:
+    """`ipcscope list` must start fast: no Textual, no psutil."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from ipcscope.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "    assert main(['list', '--json', '--type', 'shm']) == 0\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'psutil', 'rich'))\n"
+        "print(heavy)\n"
+        "sys.exit(1 if heavy else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
