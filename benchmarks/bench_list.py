@@ -12,7 +12,8 @@ Compared, each the median of --repeat runs:
 - take_snapshot() in this process (no interpreter start-up);
 - `python -m ipcscope list --json` (everything) and `--type shm,msg,sem` (the SysV kinds);
 - `lsipc --json -m`, `-q`, `-s` (lsipc cannot list them together): the sum of the three;
-- `ipcs -a`.
+- `ipcs -a`;
+and, once, `python -c pass`: the interpreter's own start-up, which no Python tool can go below.
 The goal: `list --json --type shm,msg,sem` no slower than the three lsipc runs together.
 """
 
@@ -37,7 +38,8 @@ KEY_BASE = 0x1E000000
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="total object counts (default 1000,10000)")
+    parser.add_argument("--sizes", default="0,1000,10000",
+                        help="total object counts (default 0,1000,10000; 0 shows the fixed cost)")
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (default 7)")
     parser.add_argument("--nsems", type=int, default=1, help="semaphores per set (default 1)")
     args = parser.parse_args()
@@ -56,6 +58,8 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, repeat {args.repeat}, "
           f"nsems {args.nsems}, in {'a private' if os.environ.get(MARKER) else 'the shared'} "
           f"IPC namespace")
+    baseline = median_ms(lambda: run([sys.executable, "-c", "pass"]), args.repeat)
+    print(f"interpreter start-up alone (python -c pass): {baseline:.1f} ms")
     header = (f"{'objects':>8} {'snapshot':>9} {'list all':>9} {'list sysv':>10} "
               f"{'lsipc m+q+s':>12} {'ipcs -a':>8} {'sysv/lsipc':>11}")
     print(header)
@@ -65,7 +69,7 @@ def main() -> int:
             row = measure(args.repeat)
         finally:
             remove_objects(created)
-        ratio = row["list_sysv"] / row["lsipc"]
+        ratio = row["list_sysv"] / row["lsipc"] if row["lsipc"] else float("nan")
         print(f"{size:>8} {row['snapshot']:>7.1f}ms {row['list_all']:>7.1f}ms "
               f"{row['list_sysv']:>8.1f}ms {row['lsipc']:>10.1f}ms {row['ipcs']:>6.1f}ms "
               f"{ratio:>10.2f}x   (lsipc -m {row['lsipc_m']:.1f}, -q {row['lsipc_q']:.1f}, "

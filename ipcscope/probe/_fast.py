@@ -24,14 +24,6 @@ def build(cls: type[T], **fields: Any) -> T:
     return obj
 
 
-def evolve(obj: T, **changes: Any) -> T:
-    """`dataclasses.replace(obj, **changes)`, cheaply (the probe adds details to parsed rows)."""
-    new = _new(type(obj))
-    new.__dict__.update(obj.__dict__)
-    new.__dict__.update(changes)
-    return new
-
-
 def build_many(cls: type[T], columns: dict[str, list]) -> list[T]:
     """One object per position of the equally long value lists in `columns` (field -> values).
 

@@ -4,6 +4,9 @@
 so a user sees the list of everyone's objects but only the values of their own. Unreadable values
 stay None (never a guess) and are summarised in one warning per kind that says how to see them.
 These calls only make sense for the live system, never for a fixture tree.
+
+Both functions take the id column of a parsed /proc file and return the matching value column, so
+the snapshot builds each object once.
 """
 
 from __future__ import annotations
@@ -12,55 +15,46 @@ import errno
 import os
 
 from ipcscope.core.errors import IpcError
-from ipcscope.model import MsgQueue, SemSet
-from ipcscope.probe._fast import evolve
+from ipcscope.model import Semaphore
 
 #: The object went away between reading /proc and the call: not a permission problem.
 _GONE = (errno.EINVAL, errno.EIDRM)
 
 
-def _hidden_warning(count: int, what: str, hidden: str) -> str:
-    plural = "s" if count != 1 else ""
-    verb = "are" if count != 1 else "is"
+def hidden_warning(count: int, what: str, hidden: str) -> str:
+    """ "3 semaphore sets are not readable by uid 1000: values hidden; run as root or as their owner" """
+    plural, verb = ("s", "are") if count != 1 else ("", "is")
     return (f"{count} {what}{plural} {verb} not readable by uid {os.geteuid()}: {hidden} hidden; "
             f"run as root or as their owner")
 
 
-def add_semaphore_values(sets: tuple[SemSet, ...]) -> tuple[tuple[SemSet, ...], list[str]]:
-    """Each set with its per-semaphore value/ncnt/zcnt/pid where this user may read them."""
-    from ipcscope.core import sem as core_sem
+def semaphore_values(ids: list[int]) -> tuple[list[tuple[Semaphore, ...] | None], list[str]]:
+    """Per set: its semaphores' value/ncnt/zcnt/pid, or None where this user may not read them."""
+    from ipcscope.core.sem import semaphores
 
-    semaphores = core_sem.semaphores
-    result = []
+    values: list[tuple[Semaphore, ...] | None] = []
     denied = 0
-    for semset in sets:
+    for semid in ids:
         try:
-            values = semaphores(semset.id)
+            values.append(semaphores(semid))
         except IpcError as error:
             if error.errno not in _GONE:
                 denied += 1
-            result.append(semset)
-            continue
-        result.append(evolve(semset, semaphores=tuple(values)))
-    warnings = [_hidden_warning(denied, "semaphore set", "values")] if denied else []
-    return tuple(result), warnings
+            values.append(None)
+    return values, [hidden_warning(denied, "semaphore set", "values")] if denied else []
 
 
-def add_queue_limits(queues: tuple[MsgQueue, ...]) -> tuple[tuple[MsgQueue, ...], list[str]]:
-    """Each queue with msg_qbytes (from msgctl IPC_STAT) where this user may read it."""
-    from ipcscope.core import msg as core_msg
+def queue_limits(ids: list[int]) -> tuple[list[int | None], list[str]]:
+    """Per queue: msg_qbytes (msgctl IPC_STAT), or None where this user may not read it."""
+    from ipcscope.core.msg import qbytes
 
-    stat = core_msg.stat
-    result = []
+    values: list[int | None] = []
     denied = 0
-    for queue in queues:
+    for msqid in ids:
         try:
-            qbytes = stat(queue.id).qbytes
+            values.append(qbytes(msqid))
         except IpcError as error:
             if error.errno not in _GONE:
                 denied += 1
-            result.append(queue)
-            continue
-        result.append(evolve(queue, qbytes=qbytes))
-    warnings = [_hidden_warning(denied, "message queue", "byte limits (qbytes)")] if denied else []
-    return tuple(result), warnings
+            values.append(None)
+    return values, [hidden_warning(denied, "message queue", "byte limits (qbytes)")] if denied else []

@@ -42,19 +42,19 @@ def take_snapshot(
     found: dict[str, tuple] = {kind: () for kind in KINDS}
 
     for kind in ("shm", "msg", "sem"):
-        if kind in wanted:
-            found[kind], more = sysv.read_objects(proc_root, kind, names)
+        if kind not in wanted:
+            continue
+        columns, more = sysv.read_columns(proc_root, kind, names)
+        warnings += more
+        if details and live and columns["id"] and kind in ("sem", "msg"):
+            from ipcscope.probe import details as sysv_details
+
+            if kind == "sem":
+                columns["semaphores"], more = sysv_details.semaphore_values(columns["id"])
+            else:
+                columns["qbytes"], more = sysv_details.queue_limits(columns["id"])
             warnings += more
-    if details and live and found["sem"]:
-        from ipcscope.probe import details as sysv_details
-
-        found["sem"], more = sysv_details.add_semaphore_values(found["sem"])
-        warnings += more
-    if details and live and found["msg"]:
-        from ipcscope.probe import details as sysv_details
-
-        found["msg"], more = sysv_details.add_queue_limits(found["msg"])
-        warnings += more
+        found[kind] = sysv.build(kind, columns)
 
     if "pshm" in wanted or "psem" in wanted:
         values = details and "psem" in wanted and _is_real(shm_dir, "/dev/shm")

@@ -72,22 +72,42 @@ SEM_FIELDS = {
 TITLES = {"shm": "shared memory segments", "msg": "message queues", "sem": "semaphore sets"}
 
 
+CLASSES = {"shm": ShmSegment, "msg": MsgQueue, "sem": SemSet}
+FIELDS = {"shm": SHM_FIELDS, "msg": MSG_FIELDS, "sem": SEM_FIELDS}
+
+
 def parse_shm(text: str | bytes, names: NameCache | None = None) -> tuple[tuple[ShmSegment, ...], list[str]]:
     """Segments and warnings from the text of /proc/sysvipc/shm."""
-    return _parse("shm", ShmSegment, SHM_FIELDS, text, names)
+    return _parse_objects("shm", text, names)
 
 
 def parse_msg(text: str | bytes, names: NameCache | None = None) -> tuple[tuple[MsgQueue, ...], list[str]]:
     """Queues (qbytes None: it is not in /proc) and warnings from /proc/sysvipc/msg."""
-    return _parse("msg", MsgQueue, MSG_FIELDS, text, names)
+    return _parse_objects("msg", text, names)
 
 
 def parse_sem(text: str | bytes, names: NameCache | None = None) -> tuple[tuple[SemSet, ...], list[str]]:
     """Sets (semaphores None: values need semctl) and warnings from /proc/sysvipc/sem."""
-    return _parse("sem", SemSet, SEM_FIELDS, text, names)
+    return _parse_objects("sem", text, names)
 
 
-def _parse(kind: str, cls: type, fields: dict, text: str | bytes, names: NameCache | None):
+def build(kind: str, columns: dict[str, list]) -> tuple:
+    """Objects of `kind` from parse_columns' result (plus any detail columns added to it)."""
+    return tuple(build_many(CLASSES[kind], columns))
+
+
+def _parse_objects(kind: str, text: str | bytes, names: NameCache | None) -> tuple[tuple, list[str]]:
+    columns, warnings = parse_columns(kind, text, names)
+    return build(kind, columns), warnings
+
+
+def parse_columns(kind: str, text: str | bytes, names: NameCache | None = None) -> tuple[dict[str, list], list[str]]:
+    """model field -> one value per object, and warnings, from a /proc/sysvipc/<kind> text.
+
+    Columns rather than objects so the snapshot can add detail columns (semaphores, qbytes)
+    before the objects are built, once.
+    """
+    fields = FIELDS[kind]
     data = text.encode("ascii", "replace") if isinstance(text, str) else text
     lines = data.split(b"\n")
     header = [name.decode("ascii", "replace") for name in lines[0].split()]
@@ -95,8 +115,9 @@ def _parse(kind: str, cls: type, fields: dict, text: str | bytes, names: NameCac
     missing = [column for column, convert in fields.values()
                if convert is not _OPTIONAL and column not in position]
     if missing:
-        return (), [f"/proc/sysvipc/{kind}: unrecognised header (no column {', '.join(missing)}); "
-                    f"{TITLES[kind]} are not listed"]
+        return _empty(fields), [
+            f"/proc/sysvipc/{kind}: unrecognised header (no column {', '.join(missing)}); "
+            f"{TITLES[kind]} are not listed"]
 
     width = len(header)
     rows = [row for row in map(bytes.split, lines[1:]) if row]
@@ -125,7 +146,11 @@ def _parse(kind: str, cls: type, fields: dict, text: str | bytes, names: NameCac
         first = b" ".join(skipped[0]).decode("ascii", "replace")[:80]
         warnings.append(f"/proc/sysvipc/{kind}: skipped {count} unrecognised line"
                         f"{'s' if count != 1 else ''} (first: {first!r})")
-    return tuple(build_many(cls, values)), warnings
+    return values, warnings
+
+
+def _empty(fields: dict) -> dict[str, list]:
+    return {field: [] for field in (*fields, "owner", "group", "cowner", "cgroup")}
 
 
 def _convert(rows: list[list[bytes]], width: int, fields: dict, position: dict) -> dict[str, list]:
@@ -149,9 +174,6 @@ def _convertible(row: list[bytes], fields: dict, position: dict) -> bool:
     return True
 
 
-PARSERS = {"shm": parse_shm, "msg": parse_msg, "sem": parse_sem}
-
-
 def read_sysv(proc_root: str, kind: str) -> bytes | None:
     """The bytes of <proc_root>/sysvipc/<kind>, or None when it does not exist."""
     try:
@@ -161,10 +183,11 @@ def read_sysv(proc_root: str, kind: str) -> bytes | None:
         return None
 
 
-def read_objects(proc_root: str, kind: str, names: NameCache | None = None) -> tuple[tuple, list[str]]:
-    """Parse <proc_root>/sysvipc/<kind>; a missing file is a warning (kernel without SysV IPC)."""
+def read_columns(proc_root: str, kind: str, names: NameCache | None = None) -> tuple[dict[str, list], list[str]]:
+    """parse_columns of <proc_root>/sysvipc/<kind>; a missing file is a warning (no SysV IPC)."""
     data = read_sysv(proc_root, kind)
     if data is None:
-        return (), [f"{os.path.join(proc_root, 'sysvipc', kind)} does not exist: "
-                    f"this kernel has no System V IPC (CONFIG_SYSVIPC), no {TITLES[kind]} listed"]
-    return PARSERS[kind](data, names)
+        return _empty(FIELDS[kind]), [
+            f"{os.path.join(proc_root, 'sysvipc', kind)} does not exist: "
+            f"this kernel has no System V IPC (CONFIG_SYSVIPC), no {TITLES[kind]} listed"]
+    return parse_columns(kind, data, names)

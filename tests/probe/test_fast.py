@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from ipcscope import model
-from ipcscope.probe._fast import build, evolve
+from ipcscope.probe._fast import build, build_many
 
 SAMPLES = {
     model.ShmSegment: dict(key=1, id=2, mode=0o1600, uid=3, gid=4, cuid=5, cgid=6, owner="a",
@@ -31,7 +31,9 @@ def test_build_equals_init(cls) -> None:
         fast.uid = 1  # type: ignore[misc]
 
 
-def test_evolve_equals_replace() -> None:
-    seg = model.ShmSegment(**SAMPLES[model.ShmSegment])
-    assert evolve(seg, nattch=5) == dataclasses.replace(seg, nattch=5)
-    assert seg.nattch == 1
+def test_build_many_zips_columns() -> None:
+    columns = {"name": ["/a", "/b"], "mode": [0o600, 0o644], "uid": [0, 1], "gid": [0, 1],
+               "size": [1, 2]}
+    objects = build_many(model.PosixShm, columns)
+    assert objects == [model.PosixShm(name="/a", mode=0o600, uid=0, gid=0, size=1),
+                       model.PosixShm(name="/b", mode=0o644, uid=1, gid=1, size=2)]

@@ -250,16 +250,14 @@ def test_cli_warnings_go_to_stderr_as_nobody(root_only) -> None:
 
 
 def test_removed_object_between_read_and_call_is_not_an_error() -> None:
-    """An id that vanished gives no 'not readable' warning."""
-    from ipcscope.probe.details import add_semaphore_values
-    from ipcscope.probe.sysv import parse_sem
+    """An id that vanished gives None and no 'not readable' warning."""
+    from ipcscope.probe.details import queue_limits, semaphore_values
 
     semid = sem.create(unique_key(), 1)
-    text = open("/proc/sysvipc/sem").read()
+    msqid = msg.create(unique_key())
     sem.remove(semid)
-    sets, _ = parse_sem(text)
-    mine = tuple(s for s in sets if s.id == semid)
-    result, warnings = add_semaphore_values(mine)
-    assert result[0].semaphores is None and warnings == []
+    msg.remove(msqid)
+    assert semaphore_values([semid]) == ([None], [])
+    assert queue_limits([msqid]) == ([None], [])
     with pytest.raises(IpcError):
         sem.semaphores(semid)
