@@ -159,8 +159,8 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
     groups: dict[str, dict[str, list]] = {"sysv": {}, "posix": {}}
     for kind in KINDS:
         if kind in wanted:
-            group, key, to_json = KIND_JSON[kind]
-            groups[group][key] = [to_json(obj) for obj in snapshot.objects(kind)]
+            group, key, _ = KIND_JSON[kind]
+            groups[group][key] = objects_json(snapshot, kind)
     return {
         "version": VERSION,
         "sysv": groups["sysv"],
@@ -168,6 +168,14 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         "limits": limits_json(snapshot.limits),
         "warnings": list(snapshot.warnings),
     }
+
+
+def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
+    """The JSON objects of one kind. Fields every object of a kind gains from elsewhere in the
+    snapshot (who has it attached, who waits, from snapshot.processes) belong here, after
+    the kind's own serialiser."""
+    to_json = KIND_JSON[kind][2]
+    return [to_json(obj) for obj in snapshot.objects(kind)]  # type: ignore[arg-type]
 
 
 def limits_document(limits: Limits, warnings: Iterable[str] = ()) -> dict[str, Any]:

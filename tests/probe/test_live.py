@@ -110,6 +110,7 @@ def test_list_json_agrees_with_lsipc_and_ipcs(sysv_objects) -> None:
     assert _iso(ours["ctime"]) == _iso(theirs["ctime"])
     detail = _ipcs_detail("-q", sysv_objects["msg"])
     assert ours["qbytes"] == int(re.search(r"qbytes=(\d+)", detail).group(1))
+    assert msg.qbytes(sysv_objects["msg"]) == msg.stat(sysv_objects["msg"]).qbytes == ours["qbytes"]
 
     lsipc_sem = _lsipc("-s", "KEY,ID,PERMS,OWNER,CUID,CGID,UID,GID,NSEMS,CTIME,OTIME")
     ours, theirs = sem_rows[sysv_objects["sem"]], lsipc_sem[sysv_objects["sem"]]
@@ -261,3 +262,20 @@ def test_removed_object_between_read_and_call_is_not_an_error() -> None:
     assert queue_limits([msqid]) == ([None], [])
     with pytest.raises(IpcError):
         sem.semaphores(semid)
+
+
+def test_nobody_cannot_read_a_root_named_semaphore(root_only) -> None:
+    name = unique_name()
+    semaphore = posix_sem.NamedSemaphore.open(name, create=True, value=2, mode=0o600)
+    try:
+        def look():
+            snapshot = take_snapshot(kinds=["psem"])
+            return {s.name: s.value for s in snapshot.psem}.get(name, "missing"), snapshot.warnings
+
+        value, warnings = run_as_user(look)
+        assert value is None
+        assert any("POSIX semaphore" in w and "not readable by uid 65534" in w for w in warnings)
+        assert {s.name: s.value for s in take_snapshot(kinds=["psem"]).psem}[name] == 2
+    finally:
+        semaphore.close()
+        posix_sem.unlink(name)
