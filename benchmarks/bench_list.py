@@ -118,33 +118,40 @@ def remove_objects(created: dict[str, list[int]]) -> None:
                 pass
 
 
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm caches (page cache, pyc, NSS)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def run(argv: list[str]) -> None:
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+
+def median_ms(fn, repeat: int) -> float:
+    return interleaved({"x": fn}, repeat)["x"]
+
+
+def interleaved(contenders: dict, repeat: int) -> dict[str, float]:
+    """Median ms of each contender, run in rounds (one of each per round) so that load from
+    other programs falls on all of them alike; one warm-up round first (page cache, pyc, NSS)."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for round_number in range(repeat + 1):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            if round_number:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
 
 
 def measure(repeat: int) -> dict[str, float]:
     from ipcscope.probe import take_snapshot
 
     ipcscope = [sys.executable, "-m", "ipcscope", "list", "--json"]
-    row = {
-        "snapshot": median_ms(take_snapshot, repeat),
-        "list_all": median_ms(lambda: run(ipcscope), repeat),
-        "list_sysv": median_ms(lambda: run([*ipcscope, "--type", "shm,msg,sem"]), repeat),
-        "lsipc_m": median_ms(lambda: run(["lsipc", "--json", "-m"]), repeat),
-        "lsipc_q": median_ms(lambda: run(["lsipc", "--json", "-q"]), repeat),
-        "lsipc_s": median_ms(lambda: run(["lsipc", "--json", "-s"]), repeat),
-        "ipcs": median_ms(lambda: run(["ipcs", "-a"]), repeat),
-    }
+    row = interleaved({
+        "snapshot": take_snapshot,
+        "list_all": lambda: run(ipcscope),
+        "list_sysv": lambda: run([*ipcscope, "--type", "shm,msg,sem"]),
+        "lsipc_m": lambda: run(["lsipc", "--json", "-m"]),
+        "lsipc_q": lambda: run(["lsipc", "--json", "-q"]),
+        "lsipc_s": lambda: run(["lsipc", "--json", "-s"]),
+        "ipcs": lambda: run(["ipcs", "-a"]),
+    }, repeat)
     row["lsipc"] = row["lsipc_m"] + row["lsipc_q"] + row["lsipc_s"]
     return row
 

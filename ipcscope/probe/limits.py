@@ -13,7 +13,6 @@ POSIX message in bytes (msgsize_max) and MQUMNB the most messages in a queue (ms
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from ipcscope.model import LimitRow, Limits
 
@@ -21,16 +20,22 @@ SEMVMX = 32767
 SHMMIN = 1
 
 
-@dataclass(frozen=True)
 class Usage:
-    """Counts of what exists; None where unknown."""
+    """Counts of what exists; None where unknown. (A plain class: a dataclass costs ~1 ms of
+    `ipcscope list` start-up to create.)"""
 
-    msg_queues: int | None = None
-    shm_segments: int | None = None
-    shm_pages: int | None = None
-    sem_sets: int | None = None
-    semaphores: int | None = None
-    posix_queues: int | None = None
+    __slots__ = ("msg_queues", "shm_segments", "shm_pages", "sem_sets", "semaphores",
+                 "posix_queues")
+
+    def __init__(self, *, msg_queues: int | None = None, shm_segments: int | None = None,
+                 shm_pages: int | None = None, sem_sets: int | None = None,
+                 semaphores: int | None = None, posix_queues: int | None = None) -> None:
+        self.msg_queues = msg_queues
+        self.shm_segments = shm_segments
+        self.shm_pages = shm_pages
+        self.sem_sets = sem_sets
+        self.semaphores = semaphores
+        self.posix_queues = posix_queues
 
 
 def shm_pages(sizes, page_size: int | None = None) -> int:
