@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
+from ipcscope.actions.common import core_module
 from ipcscope.actions.lookup import find_object, sysv_object
 from ipcscope.core.errors import IpcError
 from ipcscope.format import human_size, iso_time
@@ -50,6 +51,9 @@ class ObjectChanged(IpcError):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.message, self.call))
 
 
 def removal_call(ref: ObjectRef) -> str:
@@ -211,8 +215,6 @@ def remove_checked(expected: IpcObject) -> str:
 
 
 def _remove_sysv(expected: SysvObject, call: str) -> str:
-    from ipcscope.core import msg, sem, shm
-
     kind = expected.kind  # type: ignore[attr-defined]
     current = sysv_object(kind, expected.id)
     if current is None:
@@ -229,22 +231,20 @@ def _remove_sysv(expected: SysvObject, call: str) -> str:
         raise _changed(expected, f"changed since it was shown ({', '.join(details)}); "
                                  "it was replaced or modified", call)
     if isinstance(current, ShmSegment):
-        shm.remove(current.id)
+        core_module("shm").remove(current.id)
         if current.nattch:
             return (f"shm {current.id} marked for destruction: freed when its "
                     f"{_plural(current.nattch, 'attachment')} detach")
         return f"removed shm {current.id} (key {format_key(current.key)}, {human_size(current.size)} freed)"
     if isinstance(current, MsgQueue):
-        msg.remove(current.id)
+        core_module("msg").remove(current.id)
         lost = f"; {_plural(current.qnum, 'message')} ({current.cbytes} bytes) discarded" if current.qnum else ""
         return f"removed msg {current.id} (key {format_key(current.key)}){lost}"
-    sem.remove(current.id)
+    core_module("sem").remove(current.id)
     return f"removed sem {current.id} (key {format_key(current.key)}, {_plural(current.nsems, 'semaphore')})"
 
 
 def _remove_posix(expected: PosixObject, call: str) -> str:
-    from ipcscope.core import posix_mq, posix_sem, posix_shm
-
     kind = expected.kind  # type: ignore[attr-defined]
     if expected.inode is None:
         raise _changed(expected, "cannot be verified (its inode was not known when it was shown)", call)
@@ -257,5 +257,5 @@ def _remove_posix(expected: PosixObject, call: str) -> str:
     if not same:
         raise _changed(expected, f"changed since it was shown (inode {expected.inode} -> "
                                  f"{current.inode}): it was replaced", call)
-    {"pmq": posix_mq, "pshm": posix_shm, "psem": posix_sem}[kind].unlink(expected.name)
+    core_module(kind).unlink(expected.name)
     return f"unlinked {expected.name}; processes that have it open keep it until they close it"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ipcscope.actions.base import FieldSpec, Request, register
-from ipcscope.actions.common import ID_FIELD, NAME_FIELD, os_call, read_id, read_mode
+from ipcscope.actions.common import ID_FIELD, NAME_FIELD, core_module, os_call, read_id, read_mode
 from ipcscope.actions.fields import (
     REQUIRED,
     FieldReader,
@@ -110,16 +110,13 @@ class SetPerms(Request):
         return ObjectRef(self.object_kind, self.ident)  # type: ignore[arg-type]
 
     def run(self) -> ActionResult:
-        from ipcscope.core import msg, posix_mq, sem, shm
-
         call = self.c_call()
-        if self.object_kind == "shm":
-            shm.set_perms(int(self.ident), uid=self.uid, gid=self.gid, mode=self.mode)
-        elif self.object_kind == "msg":
-            msg.set_attrs(int(self.ident), uid=self.uid, gid=self.gid, mode=self.mode)
-        elif self.object_kind == "sem":
-            sem.set_perms(int(self.ident), uid=self.uid, gid=self.gid, mode=self.mode)
-        elif self.object_kind == "pmq":
+        kind = self.object_kind
+        if kind in SYSV_KINDS:
+            setter = core_module(kind).set_attrs if kind == "msg" else core_module(kind).set_perms
+            setter(int(self.ident), uid=self.uid, gid=self.gid, mode=self.mode)
+        elif kind == "pmq":
+            posix_mq = core_module("pmq")
             mqd = posix_mq.open(str(self.ident), readonly=True, nonblock=True)
             try:
                 self._apply(call, mqd)

@@ -77,6 +77,17 @@ def target_size(reader: FieldReader, kind: str) -> int | None:
     return None
 
 
+CORE_MODULES = {"shm": "shm", "msg": "msg", "sem": "sem", "pmq": "posix_mq", "pshm": "posix_shm",
+                "psem": "posix_sem"}
+
+
+def core_module(kind: str) -> Any:
+    """The ipcscope.core module for a kind of object, imported only when an action needs it."""
+    import importlib
+
+    return importlib.import_module(f"ipcscope.core.{CORE_MODULES[kind]}")
+
+
 def os_call(call: str, fn: Callable[..., T], *args: Any) -> T:
     """Run an os-level call (chmod, fstat) with kernel errors as IpcError naming `call`."""
     try:
