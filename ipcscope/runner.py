@@ -136,7 +136,7 @@ class OperationRunner:
     def start(self, request: Request) -> RunningOperation:
         """Start a helper running `request`; returns at once with status "running"."""
         payload = json.dumps(request.to_json()).encode()
-        request_fd = os.memfd_create("ipcscope-request", 0)
+        request_fd = os.memfd_create("ipcscope-request")  # close-on-exec; pass_fds hands it over
         try:
             os.write(request_fd, payload)
             os.lseek(request_fd, 0, os.SEEK_SET)
@@ -284,8 +284,8 @@ class OperationRunner:
         return data if isinstance(data, dict) else None
 
     def _update(self, helper: _Helper) -> None:
+        exit_status = helper.popen.poll()  # first: after an exit, the pipes hold all it wrote
         self._drain(helper)
-        exit_status = helper.popen.poll()
         reported = self._reported(helper)
         op = helper.op
         new = op

@@ -245,6 +245,13 @@ def test_every_action_has_a_form_and_a_json_round_trip() -> None:
     assert request_from_json(send.to_json()) == send
 
 
+def test_actions_for_a_kind() -> None:
+    sem_actions = actions.actions_for("sem")
+    assert SemOp in sem_actions and SetPerms in sem_actions and Remove in sem_actions
+    assert CreateShm not in sem_actions
+    assert actions.actions_for("msg", read_only=True) == (MsgPeek,)
+
+
 def test_public_names() -> None:
     for name in actions.__all__:
         assert hasattr(actions, name), name

@@ -15,7 +15,15 @@ No Textual here; the UI builds its forms from each class's `form` (FieldSpec tup
 from __future__ import annotations
 
 from ipcscope.actions.admin import Remove, SetPerms
-from ipcscope.actions.base import ACTIONS, FieldSpec, Preview, Request, preview, request_from_json
+from ipcscope.actions.base import (
+    ACTIONS,
+    FieldSpec,
+    Preview,
+    Request,
+    actions_for,
+    preview,
+    request_from_json,
+)
 from ipcscope.actions.fields import IPC_NOWAIT, SEM_UNDO, format_semop, parse_semop
 from ipcscope.actions.limits import ActionLimits, read_limits
 from ipcscope.actions.posix import (
@@ -53,6 +61,6 @@ __all__ = [
     "PosixMqSend", "PosixSemPost", "PosixSemTryWait", "PosixSemWait", "PosixShmRead",
     "PosixShmWrite", "Preview", "Received", "Remove", "Request", "SEM_UNDO", "SemOp", "SemValue",
     "SetAll", "SetPerms", "SetQbytes", "SetVal", "ShmLock", "ShmRead", "ShmUnlock", "ShmWrite",
-    "Written", "format_semop", "parse_semop", "preview", "read_limits", "request_from_json",
+    "Written", "actions_for", "format_semop", "parse_semop", "preview", "read_limits", "request_from_json",
     "result_from_json",
 ]

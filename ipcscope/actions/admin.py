@@ -170,8 +170,8 @@ class Remove(Request):
         from ipcscope.removal import removal_call
 
         kind, ident = values["object_kind"], values["ident"]
-        if isinstance(kind, Placeholder) or isinstance(ident, Placeholder):
-            return "shmctl(id, IPC_RMID, NULL)"
+        if isinstance(kind, Placeholder):
+            return "IPC_RMID or unlink"
         return removal_call(ObjectRef(kind, ident))
 
     @property

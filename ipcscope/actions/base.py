@@ -102,6 +102,13 @@ class Request:
                            for item in dataclasses.fields(self)}}
 
 
+def actions_for(kind: Kind, *, read_only: bool = False) -> tuple[type["Request"], ...]:
+    """The actions a panel for `kind` offers (SetPerms and Remove apply to every kind);
+    with `read_only`, only those that change nothing."""
+    return tuple(cls for cls in ACTIONS.values()
+                 if cls.kind in (kind, None) and not (read_only and cls.changes))
+
+
 def request_from_json(data: Mapping[str, Any]) -> Request:
     """Inverse of Request.to_json (used by the helper process)."""
     cls = ACTIONS[data["action"]]
