@@ -182,8 +182,8 @@ class OperationRunner:
         """Read what the helpers reported, reap the ones that exited; return the changed ones."""
         changed = []
         for helper in self._helpers.values():
-            if not helper.op.finished:
-                self._update(helper)
+            if not helper.op.finished or helper.popen.returncode is None:
+                self._update(helper)  # finished ones too, until their process is reaped
             if helper.changed:
                 helper.changed = False
                 changed.append(helper.op)

@@ -214,4 +214,4 @@ def test_ipcrm_agrees_the_object_is_gone() -> None:
     shmid = shm.create(unique_key(), 4096)
     remove_checked(find_object(ObjectRef("shm", shmid)))
     proc = subprocess.run(["ipcs", "-m", "-i", str(shmid)], capture_output=True, text=True)
-    assert proc.returncode != 0
+    assert proc.returncode != 0 or "not found" in proc.stderr

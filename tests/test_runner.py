@@ -55,8 +55,14 @@ def wait_blocked_in(op: RunningOperation, numbers: set[int]) -> None:
     wait_until(lambda: blocked_syscalls(op.pid) & numbers, what=f"pid {op.pid} to block in {numbers}")
 
 
-def assert_reaped(pid: int) -> None:
-    assert not pid_exists(pid), f"pid {pid} still exists (zombie or alive)"
+def assert_reaped(pid: int, runner: OperationRunner | None = None) -> None:
+    """The helper is gone and reaped (no zombie left), polling the runner while it exits."""
+    def gone() -> bool:
+        if runner is not None:
+            runner.poll()
+        return not pid_exists(pid)
+
+    wait_until(gone, timeout=5, what=f"pid {pid} to be reaped")
 
 
 def test_blocked_semop_is_seen_by_the_kernel_then_cancelled(runner, semset) -> None:
@@ -87,7 +93,7 @@ def test_a_blocked_semop_completes_when_the_value_allows(runner, semset) -> None
     done = runner.wait(op, 10)
     assert done.status == "done" and done.result is not None and "done" in done.result.describe()
     assert sem.getval(semset, 0) == 0
-    assert_reaped(op.pid)
+    assert_reaped(op.pid, runner)
 
 
 def test_removing_the_set_gives_the_waiter_eidrm(runner) -> None:
@@ -101,7 +107,7 @@ def test_removing_the_set_gives_the_waiter_eidrm(runner) -> None:
     assert failed.status == "failed" and failed.error is not None
     assert failed.error.errno == errno.EIDRM and failed.error.errno_name == "EIDRM"
     assert failed.error.call.startswith(f"semop({semid}") and failed.error.explanation
-    assert_reaped(op.pid)
+    assert_reaped(op.pid, runner)
 
 
 def test_sem_undo_is_held_until_cancelled(runner, semset) -> None:

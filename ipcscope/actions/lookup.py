@@ -59,6 +59,18 @@ def sysv_object(kind: str, ident: int, proc_root: str = "/proc") -> ShmSegment |
     return None
 
 
+def key_in_use(kind: str, key: int, proc_root: str = "/proc") -> bool:
+    """Whether a SysV object of `kind` already has `key` (IPC_PRIVATE is never "in use")."""
+    if key == 0:
+        return False
+    try:
+        with open(os.path.join(proc_root, "sysvipc", kind)) as handle:
+            next(handle, None)
+            return any(line.split()[:1] and int(line.split()[0]) & 0xFFFFFFFF == key for line in handle)
+    except (OSError, ValueError):
+        return False
+
+
 def posix_path(kind: str, name: str, shm_dir: str = "/dev/shm") -> str:
     """Where glibc keeps a POSIX shm object ("/dev/shm/NAME") or semaphore ("/dev/shm/sem.NAME")."""
     base = name.lstrip("/")

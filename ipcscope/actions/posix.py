@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -20,9 +21,9 @@ from ipcscope.actions.common import (
     read_timeout,
     target_size,
 )
-from ipcscope.actions.fields import FieldReader, parse_int, parse_size
+from ipcscope.actions.fields import FieldReader, Placeholder, parse_int, parse_size
 from ipcscope.actions.limits import HARD_MSGMAX, HARD_MSGSIZEMAX, LONG_MAX, MQ_PRIO_MAX, SEM_VALUE_MAX
-from ipcscope.actions.fields import Placeholder
+from ipcscope.actions.lookup import posix_path
 from ipcscope.actions.render import c_bytes, c_deadline, c_flags, c_len, c_mode, c_name
 from ipcscope.actions.results import ActionResult, Created, DataRead, Done, Received, SemValue, Written
 from ipcscope.model import ObjectRef, PosixQueue
@@ -98,7 +99,8 @@ class CreatePosixQueue(Request):
         finally:
             posix_mq.close(mqd)
         return Created(self.c_call(), kind="pmq", ident=self.name,
-                       text=f"at most {attr.maxmsg} messages of {attr.msgsize} bytes")
+                       text=f"at most {attr.maxmsg} messages of {attr.msgsize} bytes",
+                       existed=False if self.exclusive else None)
 
 
 @register
@@ -224,8 +226,10 @@ class CreatePosixShm(Request):
     def run(self) -> ActionResult:
         from ipcscope.core import posix_shm
 
+        existed = not self.exclusive and os.path.exists(posix_path("pshm", self.name))
         posix_shm.create(self.name, self.size, mode=self.mode, exclusive=self.exclusive)
-        return Created(self.c_call(), kind="pshm", ident=self.name, text=f"{self.size} bytes")
+        return Created(self.c_call(), kind="pshm", ident=self.name, text=f"{self.size} bytes",
+                       existed=existed)
 
 
 @register
@@ -329,11 +333,12 @@ class CreatePosixSem(Request):
     def run(self) -> ActionResult:
         from ipcscope.core import posix_sem
 
+        existed = not self.exclusive and os.path.exists(posix_path("psem", self.name))
         with posix_sem.NamedSemaphore.open(self.name, create=True, value=self.value, mode=self.mode,
-                                           exclusive=self.exclusive):
-            pass
-        return Created(self.c_call(), kind="psem", ident=self.name,
-                       text=f"value {self.value}" if self.exclusive else "created, or opened if it existed")
+                                           exclusive=self.exclusive) as semaphore:
+            value = semaphore.value
+        return Created(self.c_call(), kind="psem", ident=self.name, text=f"value {value}",
+                       existed=existed)
 
 
 @dataclass(frozen=True)

@@ -75,11 +75,17 @@ class Created(ActionResult):
     ident: int | str = ""
     key: int | None = None
     text: str = ""
+    #: it was there already and got opened (IPC_CREAT without IPC_EXCL); None: not known
+    existed: bool | None = False
 
     def describe(self) -> str:
         key = f" (key {format_key(self.key)})" if self.key is not None else ""
+        if self.existed:
+            return (f"opened the existing {self.kind} {self.ident}{key}: it was already there "
+                    "(--exclusive would have refused)")
+        verb = "created or opened" if self.existed is None else "created"
         extra = f": {self.text}" if self.text else ""
-        return f"created {self.kind} {self.ident}{key}{extra}"
+        return f"{verb} {self.kind} {self.ident}{key}{extra}"
 
     def to_json(self) -> dict[str, Any]:
         out = super().to_json()

@@ -13,12 +13,15 @@ from ipcscope.actions.common import (
     ID_FIELD,
     KEY_FIELD,
     MODE_FIELD,
+    TIMEOUT_FIELD,
     read_data,
     read_id,
     read_key,
     read_mode,
+    read_timeout,
 )
 from ipcscope.actions.fields import FieldReader, parse_int, parse_size
+from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.limits import LONG_MAX
 from ipcscope.actions.render import c_bytes, c_changes, c_flags, c_key, c_len
 from ipcscope.actions.results import ActionResult, Created, Done, Peeked, PeekedMessage, Received
@@ -53,10 +56,9 @@ class CreateMsg(Request):
     def run(self) -> ActionResult:
         from ipcscope.core import msg
 
+        existed = not self.exclusive and key_in_use("msg", self.key)
         msqid = msg.create(self.key, mode=self.mode, exclusive=self.exclusive)
-        fresh = self.exclusive or self.key == 0
-        return Created(self.c_call(), kind="msg", ident=msqid, key=self.key,
-                       text="" if fresh else "created, or opened if it existed")
+        return Created(self.c_call(), kind="msg", ident=msqid, key=self.key, existed=existed)
 
 
 @register
@@ -66,12 +68,14 @@ class MsgSend(Request):
     title = "Send a message (msgsnd)"
     kind = "msg"
     form = (ID_FIELD, FieldSpec("type", "Type", "1", "mtype, 1 or more"), DATA_FIELD, HEX_FIELD,
-            NOWAIT_FIELD)
+            NOWAIT_FIELD, TIMEOUT_FIELD)
 
     id: int
     mtype: int
     data: bytes = b""
     nowait: bool = False
+    #: seconds to wait while the queue is full (msgsnd has no timeout: core's SIGALRM timer)
+    timeout: float | None = None
 
     @classmethod
     def _read(cls, reader: FieldReader) -> dict[str, Any]:
@@ -81,6 +85,7 @@ class MsgSend(Request):
                 text, "type", minimum=1, maximum=LONG_MAX, what="a message type (1 or more)")),
             "data": read_data(reader, limit=reader.limits.msgmax, allow_empty=True),
             "nowait": reader.flag("nowait"),
+            "timeout": read_timeout(reader),
         }
 
     @classmethod
@@ -91,7 +96,7 @@ class MsgSend(Request):
 
     @property
     def may_block(self) -> bool:
-        return not self.nowait
+        return not self.nowait and self.timeout != 0
 
     @property
     def ref(self) -> ObjectRef:
@@ -100,7 +105,8 @@ class MsgSend(Request):
     def run(self) -> ActionResult:
         from ipcscope.core import msg
 
-        msg.send(self.id, self.mtype, self.data, nowait=self.nowait)
+        msg.send(self.id, self.mtype, self.data, nowait=self.nowait,
+                 timeout=None if self.nowait else self.timeout)
         return Done(self.c_call(), text=f"sent type {self.mtype}, {len(self.data)} bytes to msg {self.id}")
 
 
@@ -116,6 +122,7 @@ class MsgReceive(Request):
         FieldSpec("except", "MSG_EXCEPT", "", "first message NOT of type T (T > 0)", widget="flag"),
         FieldSpec("noerror", "MSG_NOERROR", "", "truncate a message longer than maxsize", widget="flag"),
         NOWAIT_FIELD,
+        TIMEOUT_FIELD,
         FieldSpec("maxsize", "Max size", "", "bytes; default MSGMAX"),
     )
 
@@ -125,6 +132,8 @@ class MsgReceive(Request):
     noerror: bool = False
     nowait: bool = False
     maxsize: int = 8192
+    #: seconds to wait for a message (msgrcv has no timeout: core's SIGALRM timer)
+    timeout: float | None = None
 
     @classmethod
     def _read(cls, reader: FieldReader) -> dict[str, Any]:
@@ -140,7 +149,8 @@ class MsgReceive(Request):
             "noerror": reader.flag("noerror"),
             "nowait": reader.flag("nowait"),
             "maxsize": reader.get("maxsize", lambda text: parse_size(
-                text, "maxsize", minimum=0, maximum=LONG_MAX), reader.limits.msgmax),
+                text, "maxsize", minimum=0, maximum=2**31 - 1), reader.limits.msgmax),
+            "timeout": read_timeout(reader),
         }
 
     @classmethod
@@ -152,7 +162,7 @@ class MsgReceive(Request):
 
     @property
     def may_block(self) -> bool:
-        return not self.nowait
+        return not self.nowait and self.timeout != 0
 
     @property
     def ref(self) -> ObjectRef:
@@ -162,7 +172,8 @@ class MsgReceive(Request):
         from ipcscope.core import msg
 
         message = msg.receive(self.id, msgtyp=self.mtype, maxsize=self.maxsize, nowait=self.nowait,
-                              except_type=self.except_type, noerror=self.noerror)
+                              except_type=self.except_type, noerror=self.noerror,
+                              timeout=None if self.nowait else self.timeout)
         return Received(self.c_call(), data=message.data, mtype=message.mtype)
 
 

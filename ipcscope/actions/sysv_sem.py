@@ -25,6 +25,7 @@ from ipcscope.actions.fields import (
     parse_semop,
     parse_values,
 )
+from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.render import c_array, c_flags, c_key, c_sembufs, c_timespec
 from ipcscope.actions.results import ActionResult, Created, Done
 from ipcscope.model import ObjectRef, SemOpSpec, SemSet
@@ -75,11 +76,11 @@ class CreateSem(Request):
     def run(self) -> ActionResult:
         from ipcscope.core import sem
 
+        existed = not self.exclusive and key_in_use("sem", self.key)
         semid = sem.create(self.key, self.nsems, mode=self.mode, exclusive=self.exclusive,
                            values=list(self.values) if self.values is not None else None)
-        fresh = self.exclusive or self.key == 0
         return Created(self.c_call(), kind="sem", ident=semid, key=self.key,
-                       text=f"{self.nsems} semaphores" if fresh else "created, or opened if it existed")
+                       text=f"{self.nsems} semaphores", existed=existed)
 
 
 @register

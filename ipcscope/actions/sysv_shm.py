@@ -22,6 +22,7 @@ from ipcscope.actions.common import (
     target_size,
 )
 from ipcscope.actions.fields import FieldReader, parse_size
+from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.render import c_bytes, c_flags, c_key, c_len
 from ipcscope.actions.results import ActionResult, Created, DataRead, Done, Written
 from ipcscope.model import ObjectRef
@@ -61,10 +62,10 @@ class CreateShm(Request):
     def run(self) -> ActionResult:
         from ipcscope.core import shm
 
+        existed = not self.exclusive and key_in_use("shm", self.key)
         shmid = shm.create(self.key, self.size, mode=self.mode, exclusive=self.exclusive)
-        fresh = self.exclusive or self.key == 0
         return Created(self.c_call(), kind="shm", ident=shmid, key=self.key,
-                       text=f"{self.size} bytes" if fresh else "created, or opened if it existed")
+                       text=f"{self.size} bytes", existed=existed)
 
 
 @register

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import signal
 import sys
 import time
 from typing import Any, Callable
@@ -208,8 +207,7 @@ def _wait_options(parser: argparse.ArgumentParser, help_text: str) -> None:
 
 
 def _execute(args: argparse.Namespace, cls: Any, fields: dict[str, Any], *,
-             target: Any = None, alarm: float | None = None,
-             output: Callable[[Any], None] | None = None) -> int:
+             target: Any = None, output: Callable[[Any], None] | None = None) -> int:
     """Check read-only mode, parse, run once, print; errors go to stderr via the dispatcher."""
     from ipcscope.core.errors import ValidationError
 
@@ -219,10 +217,13 @@ def _execute(args: argparse.Namespace, cls: Any, fields: dict[str, Any], *,
         request = cls.parse(fields, target=target)
     except ValidationError as error:
         option = OPTION_NAMES.get(error.field or "")
-        if option and not str(error).startswith(option):
-            raise ValidationError(f"{option}: {error}", error.field) from None
+        text = str(error)
+        if option and not text.startswith(option):
+            field = error.field or ""
+            text = option + text[len(field):] if text.startswith(field + " ") else f"{option}: {text}"
+            raise ValidationError(text, error.field) from None
         raise
-    result = _run_bounded(request, alarm)
+    result = request.run()
     if getattr(args, "json", False):
         print(json.dumps({"ok": True, "command": args.command, "action": cls.action,
                           **result.to_json()}, indent=2))
@@ -237,39 +238,15 @@ def _json_error(args: argparse.Namespace, error: BaseException) -> None:
     """With --json, failures are a JSON object on stdout too (the one line still goes to stderr)."""
     if not getattr(args, "json", False):
         return
+    from ipcscope.core.errors import IpcError
     from ipcscope.runner_worker import error_json
 
     payload = error_json(error)
     if isinstance(error, Refused):
         payload = {"type": "Refused", "message": str(error)}
-    elif isinstance(error, OSError) and payload["type"] == type(error).__name__:
+    elif isinstance(error, OSError) and not isinstance(error, IpcError):
         payload = {"type": "OSError", "errno": error.errno, "message": str(error)}
     print(json.dumps({"ok": False, "command": args.command, "error": payload}, indent=2))
-
-
-class _TimedOut(Exception):
-    pass
-
-
-def _run_bounded(request: Any, alarm: float | None) -> Any:
-    """Run the request; with `alarm`, give up after that many seconds (calls without timeouts)."""
-    if alarm is None:
-        return request.run()
-    from ipcscope.core.errors import IpcError
-
-    def expire(signum: int, frame: Any) -> None:
-        raise _TimedOut()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, alarm)
-    try:
-        return request.run()
-    except _TimedOut:
-        raise IpcError(errno.EAGAIN, request.c_call(),
-                       f"nothing happened within {alarm:g} s (--timeout); gave up") from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _sysv_target(kind: str, text: str) -> Any:
@@ -290,20 +267,6 @@ def _timeout_fields(args: argparse.Namespace) -> tuple[bool, str | None]:
     """(wait, timeout text): --timeout implies --wait."""
     timeout = getattr(args, "timeout", None)
     return bool(getattr(args, "wait", False) or timeout is not None), timeout
-
-
-def _alarm(timeout: str | None) -> float | None:
-    """--timeout for calls the kernel cannot time out itself (msgsnd/msgrcv): SIGALRM."""
-    if timeout is None:
-        return None
-    from ipcscope.actions.fields import parse_timeout
-
-    from ipcscope.core.errors import ValidationError
-
-    try:
-        return parse_timeout(timeout, "timeout") or None
-    except ValidationError as error:
-        raise ValidationError(f"--timeout: {error}", "timeout") from None
 
 
 def _reject(option: str, why: str) -> None:
@@ -355,8 +318,8 @@ def _handle_send(args: argparse.Namespace) -> int:
         _reject("--priority", "applies to POSIX queues (System V messages have --type)")
     if args.type is None:
         _reject("--type", "is required for a System V queue (1 or more)")
-    fields.update(id=args.target, type=args.type, nowait=not wait)
-    return _execute(args, actions.MsgSend, fields, alarm=_alarm(timeout))
+    fields.update(id=args.target, type=args.type, nowait=not wait, timeout=timeout)
+    return _execute(args, actions.MsgSend, fields)
 
 
 def _handle_recv(args: argparse.Namespace) -> int:
@@ -372,8 +335,8 @@ def _handle_recv(args: argparse.Namespace) -> int:
         fields = {"name": args.target, "timeout": timeout if timeout is not None else (None if wait else "0")}
         return _execute(args, actions.PosixMqReceive, fields, output=output)
     fields = {"id": args.target, "type": args.type, "except": args.except_type,
-              "noerror": args.noerror, "nowait": not wait, "maxsize": args.maxsize}
-    return _execute(args, actions.MsgReceive, fields, alarm=_alarm(timeout), output=output)
+              "noerror": args.noerror, "nowait": not wait, "maxsize": args.maxsize, "timeout": timeout}
+    return _execute(args, actions.MsgReceive, fields, output=output)
 
 
 def _raw_output(result: Any) -> None:
@@ -512,11 +475,10 @@ def _handle_rm(args: argparse.Namespace) -> int:
     if expected is None:
         raise IpcError(errno.ENOENT if args.kind in POSIX_KINDS else errno.EINVAL, removal_call(ref),
                        f"there is no {args.kind} {ref.ident}: nothing removed")
-    plan = plan_removal(Snapshot(taken_at=time.time(), **{ref.kind: (expected,)},
-                                 processes=_process_scan()), ref)
+    plan = plan_removal(_with_processes(Snapshot(taken_at=time.time(), **{ref.kind: (expected,)})), ref)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise Refused(f"not removing {ref} without confirmation: no terminal to ask on "
+            raise Refused(f"not removing {ref.kind} {ref.ident} without confirmation: no terminal to ask on "
                           "(pass --yes)")
         print(plan.text, file=sys.stderr)
         print(f"Equivalent C: {plan.call}", file=sys.stderr)
@@ -528,6 +490,12 @@ def _handle_rm(args: argparse.Namespace) -> int:
     return _execute(args, actions.Remove, _ident_field(args.kind, args.target), target=expected)
 
 
-def _process_scan() -> Any:
-    """Who holds and waits on objects, when the probe can tell (None: the plan says unknown)."""
-    return None
+def _with_processes(snapshot: Any) -> Any:
+    """The snapshot with who holds and waits on its objects, when the process scan can tell
+    (without it, the plan says that this is unknown)."""
+    try:
+        from ipcscope.probe.processes import scan_processes
+
+        return scan_processes(snapshot)
+    except Exception:  # noqa: BLE001 - the question can be asked without it
+        return snapshot

@@ -54,6 +54,9 @@ def test_create_shm_as_the_kernel_shows_it(created: Created) -> None:
     row = proc_sysvipc("shm", shmid)
     assert row and (row["key"], row["size"], row["perms"]) == (key, 8192, 0o600)
 
+    opened = cli_json("create", "shm", "--key", hex(key), "--size", "4096")
+    assert opened["ident"] == shmid and opened["existed"] is True and "existing" in opened["summary"]
+    assert out["existed"] is False
     again = cli("create", "shm", "--key", str(key), "--size", "4096", "--mode", "0640", "--exclusive")
     assert_one_line_error(again, 1, "shmget(", "IPC_EXCL", "EEXIST")
 
@@ -123,7 +126,7 @@ def test_send_peek_recv_system_v(created: Created) -> None:
     started = time.monotonic()
     timed = cli("recv", msqid, "--timeout", "0.3")
     assert 0.25 < time.monotonic() - started < 5
-    assert_one_line_error(timed, 1, "msgrcv(", "0.3 s")
+    assert_one_line_error(timed, 1, "msgrcv(", "ETIMEDOUT")
 
 
 def test_recv_raw_and_except(created: Created) -> None:
@@ -322,6 +325,28 @@ def test_rm_asks_on_a_terminal(created: Created) -> None:
     assert proc_sysvipc("msg", int(msqid)) is None
 
 
+def test_rm_of_an_attached_segment_names_the_holder_and_marks_dest(created: Created) -> None:
+    from ipcscope.core import shm
+
+    shmid = int(make(created, "shm", "--key", hex(unique_key()), "--size", "4096"))
+    attachment = shm.attach(shmid)
+    try:
+        proc, master = _rm_on_a_terminal("shm", str(shmid))
+        try:
+            prompt = _wait_for_prompt(proc)
+            assert f"pid {os.getpid()}" in prompt and "marked for destruction" in prompt
+            os.write(master, b"yes\n")
+            assert proc.wait(10) == 0
+        finally:
+            os.close(master)
+        assert "marked for destruction" in proc.stdout.read()
+        row = proc_sysvipc("shm", shmid)
+        assert row is not None and row["perms"] & 0o1000
+    finally:
+        attachment.detach()
+    assert proc_sysvipc("shm", shmid) is None
+
+
 def test_rm_refuses_when_the_id_was_reused_meanwhile(created: Created) -> None:
     """Removed and recreated (same id, other key) between the question and the answer."""
     shmid = int(make(created, "shm", "--key", hex(unique_key()), "--size", "16"))
@@ -456,6 +481,11 @@ def test_kernel_errors_name_errno_and_explanation(created: Created) -> None:
     line = assert_one_line_error(cli("semop", "2147483000", "0:+1"), 1, "semop(2147483000", "EINVAL")
     assert line.split("EINVAL: ", 1)[1].strip()
     semid = str(make(created, "sem", "--key", "private", "--nsems", "1", "--mode", "0600"))
+    import ipcscope.actions  # noqa: F401 - loaded before dropping privileges: the stdlib is under /root
+    import ipcscope.cli.actions_cmd  # noqa: F401
+    import ipcscope.core.sem  # noqa: F401
+    import ipcscope.runner_worker  # noqa: F401
+
     status, err = run_as_user(lambda: _main_capturing("semop", semid, "0:+1"))
     assert status == 1 and len(err.strip().splitlines()) == 1, err
     assert f"semop({semid}, {{{{0, +1, 0}}}}, 1) failed: EACCES: " in err
