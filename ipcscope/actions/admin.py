@@ -161,7 +161,7 @@ class Remove(Request):
         if reader.known(kind, ident):
             ref = ObjectRef(kind, ident)  # type: ignore[arg-type]
             if expected is None or getattr(expected, "ref", None) != ref:
-                expected = reader.fail("id", f"{ref} must be shown before it can be removed "
+                expected = reader.fail("id", f"{kind} {ident} must be shown before it can be removed "
                                              "(it is re-checked against what was shown)")
         return {"object_kind": kind, "ident": ident, "expected": expected}
 
