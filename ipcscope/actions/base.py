@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, TypeVar
 
-from ipcscope.actions.fields import FieldReader, Placeholder
+from ipcscope.actions.fields import FieldReader
 from ipcscope.actions.limits import ActionLimits, read_limits
 from ipcscope.actions.results import ActionResult
 from ipcscope.core.errors import ValidationError
@@ -179,7 +179,3 @@ def preview(action: str | type[Request], fields: Mapping[str, Any], *,
         return Preview(request.c_call(), {}, request)
     except Exception as error:  # noqa: BLE001 - the preview must never take the form down
         return Preview(f"{name}(...)", {"": f"cannot preview: {type(error).__name__}: {error}"})
-
-
-def placeholder_free(values: Mapping[str, Any]) -> bool:
-    return not any(isinstance(value, Placeholder) for value in values.values())
