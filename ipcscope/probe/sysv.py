@@ -70,8 +70,6 @@ SEM_FIELDS = {
 }
 
 TITLES = {"shm": "shared memory segments", "msg": "message queues", "sem": "semaphore sets"}
-
-
 CLASSES = {"shm": ShmSegment, "msg": MsgQueue, "sem": SemSet}
 FIELDS = {"shm": SHM_FIELDS, "msg": MSG_FIELDS, "sem": SEM_FIELDS}
 
@@ -127,9 +125,9 @@ def parse_columns(kind: str, text: str | bytes, names: NameCache | None = None) 
     try:
         values = _convert(rows, width, fields, position)
     except ValueError:  # a line with non-numbers: find it, drop it, convert the rest
-        bad = [row for row in rows if not _convertible(row, fields, position)]
-        skipped += bad
-        rows = [row for row in rows if _convertible(row, fields, position)]
+        convertible = [_convertible(row, fields, position) for row in rows]
+        skipped += [row for row, ok in zip(rows, convertible) if not ok]
+        rows = [row for row, ok in zip(rows, convertible) if ok]
         values = _convert(rows, width, fields, position)
 
     names = names or NameCache()
