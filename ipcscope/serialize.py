@@ -15,6 +15,8 @@ import json
 import time
 from typing import Any, Iterable
 
+from ipcscope.serialize_processes import process_fields, scan_summary
+
 from ipcscope.model import (
     KINDS,
     SHM_DEST,
@@ -167,6 +169,7 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         "posix": groups["posix"],
         "limits": limits_json(snapshot.limits),
         "warnings": list(snapshot.warnings),
+        "process_scan": scan_summary(snapshot.processes),
     }
 
 
@@ -175,7 +178,13 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     snapshot (who has it attached, who waits, from snapshot.processes) belong here, after
     the kind's own serialiser."""
     to_json = KIND_JSON[kind][2]
-    return [to_json(obj) for obj in snapshot.objects(kind)]  # type: ignore[arg-type]
+    scan = snapshot.processes
+    documents = []
+    for obj in snapshot.objects(kind):  # type: ignore[arg-type]
+        fields = to_json(obj)
+        fields.update(process_fields(kind, obj.ref.row_key, scan))
+        documents.append(fields)
+    return documents
 
 
 def limits_document(limits: Limits, warnings: Iterable[str] = ()) -> dict[str, Any]:

@@ -24,6 +24,10 @@ def register(subparsers) -> None:
         help=f"only these kinds ({', '.join(TYPE_CHOICES)}); repeat or use a comma list",
     )
     listing.add_argument("-b", "--bytes", action="store_true", help="print sizes in bytes")
+    listing.add_argument(
+        "--no-processes", action="store_true",
+        help="skip the /proc scan for attached and waiting processes (their fields become null)",
+    )
     listing.set_defaults(handler=run_list)
 
     limits = subparsers.add_parser(
@@ -68,6 +72,10 @@ def run_list(args: argparse.Namespace) -> int:
 
     kinds = selected_kinds(args)
     snapshot = take_snapshot(kinds=kinds)
+    if not args.no_processes:
+        from ipcscope.probe.processes import scan_processes
+
+        snapshot = scan_processes(snapshot)
     if args.json:
         from ipcscope.serialize import dumps, list_document
 

@@ -3,6 +3,7 @@
 Never imports Textual and never changes an IPC object. Entry point: `take_snapshot()`.
 """
 
+from ipcscope.probe.processes import ProcessScanner, scan_processes
 from ipcscope.probe.snapshot import take_snapshot
 
-__all__ = ["take_snapshot"]
+__all__ = ["ProcessScanner", "scan_processes", "take_snapshot"]
