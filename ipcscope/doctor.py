@@ -426,7 +426,7 @@ class _Checker:
                 hint: str | None = f"ps -o pid,stat,wchan:32,cmd -p {','.join(map(str, holders))}"
             else:
                 tail = "; no other process has it open, so nothing can post it until one does."
-                hint = None
+                hint = f"ipcscope post {psem.name}"
             message = f"{self._stuck_subject(waiters)} in sem_wait{value}{tail}"
             out.append(Finding(STUCK_SEMAPHORE, "warning", psem.ref,
                                _unique([w.pid for w in waiters] + holders), message, hint))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import select
@@ -276,3 +277,29 @@ def test_planted_problems_as_an_unprivileged_user(planted: Planted):
     assert ("deadlock", f"sem:{planted.pair}") not in about
     assert ("orphan-shm", f"shm:{planted.orphan}") in about  # nattch and pids are public
     assert any(f"{planted.lock}" in note and "not readable" in note for note in notes)
+
+
+def test_every_hint_is_a_valid_ipcscope_command():
+    """Hints are meant to be pasted: each `ipcscope ...` one must parse (nothing is run)."""
+    import shlex
+
+    from ipcscope.cli import build_parser
+    from ipcscope.doctor import diagnose as run_doctor
+    from ipcscope.model import PosixSemaphore
+
+    lonely = PosixSemaphore(name="/slots", mode=0o600, uid=0, gid=0, value=0)
+    waiter = Waiter(80, 80, "reader", "futex", since=DEMO_NOW - 600)
+    demo = demo_snapshot()
+    zero = SemSet(key=9, id=9, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, nsems=1,
+                  semaphores=(Semaphore(0, 2, 0, 1, 999),))  # pid 999 is not in the demo's table
+    zero_waiter = Waiter(4417, 4417, "worker", "semop", ops=(SemOpSpec(0, 0),))
+    waiters = {**demo.processes.waiters, "psem:/slots": (waiter,), "sem:9": (zero_waiter,)}
+    snapshot = dataclasses.replace(demo, psem=(*demo.psem, lonely), sem=(*demo.sem, zero),
+                                   processes=dataclasses.replace(demo.processes, waiters=waiters))
+    hints = [f.hint for f in run_doctor(snapshot, now=DEMO_NOW + 3600) if f.hint]
+    assert {"ipcscope post /slots", "ipcscope setval 9 0 0"} <= set(hints)
+    parser = build_parser()
+    for hint in hints:
+        if hint.startswith("ipcscope "):
+            args = parser.parse_args(shlex.split(hint)[1:])
+            assert args.handler is not None, hint
