@@ -160,7 +160,9 @@ class IpcScopeApp(App[None]):
 
     @property
     def active_view(self) -> str:
-        return self.query_one(TabbedContent).active.removeprefix("view-")
+        """"overview", a kind ("shm" ...) or "findings"; "" before the views are mounted."""
+        tabs = self.query_one_optional(TabbedContent) if self.is_running else None
+        return tabs.active.removeprefix("view-") if tabs is not None else ""
 
     def kind_view(self, kind: str) -> KindView:
         return self.query_one(f"#kind-{kind}", KindView)

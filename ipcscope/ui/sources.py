@@ -10,6 +10,7 @@ import getpass
 import os
 import threading
 import time
+from dataclasses import replace
 from typing import Callable, Protocol
 
 from ipcscope.model import Environment, Snapshot
@@ -28,9 +29,11 @@ class LiveSource:
     probe is missing or broken, instead of failing before the first frame.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, scan: bool = True) -> None:
         self._clock = clock
+        self._scan = scan
         self._names: object | None = None  # the probe's uid/gid name cache, kept across polls
+        self._scanner: object | None = None  # kept across polls: "waiting since", denials
 
     def __call__(self) -> Snapshot:
         try:
@@ -43,7 +46,22 @@ class LiveSource:
             except ImportError:
                 return take_snapshot()
             self._names = NameCache()
-        return take_snapshot(names=self._names)
+        snapshot = take_snapshot(names=self._names)
+        return self._with_processes(snapshot) if self._scan else snapshot
+
+    def _with_processes(self, snapshot: Snapshot) -> Snapshot:
+        """Add who holds and who waits. A failing scan must not stop the tables: it becomes a
+        warning and the snapshot goes without processes (ATTACHED/WAITERS show "-")."""
+        try:
+            from ipcscope.probe import ProcessScanner  # type: ignore[attr-defined]
+        except ImportError:
+            return snapshot
+        if self._scanner is None:
+            self._scanner = ProcessScanner(clock=self._clock)
+        try:
+            return replace(snapshot, processes=self._scanner.scan(snapshot))  # type: ignore[attr-defined]
+        except Exception as error:  # noqa: BLE001 - reported, never fatal
+            return replace(snapshot, warnings=(*snapshot.warnings, f"The process scan failed: {error}"))
 
     def _unavailable(self, why: str) -> Snapshot:
         uid = os.geteuid()
