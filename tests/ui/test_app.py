@@ -419,7 +419,7 @@ async def test_q_quits_within_a_second_while_a_poll_is_stuck() -> None:
         return demo_snapshot()
 
     app = IpcScopeApp(source=slow, clock=FakeClock(), poll=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.2)
         assert started, "the first poll should be in flight"
         t0 = time.monotonic()
@@ -428,3 +428,16 @@ async def test_q_quits_within_a_second_while_a_poll_is_stuck() -> None:
     # the run_test context has also shut the worker down here
     assert time.monotonic() - t0 < 1.0
     assert app.return_code == 0
+
+
+async def test_new_rows_land_in_sort_order_both_ways() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        t = table(app)
+        await pilot.press("S")  # ID descending
+        await push(app, pilot, with_shm(demo_snapshot(), segment(0), segment(100)))
+        assert shown_keys(app) == ["shm:100", "shm:5", "shm:4", "shm:3", "shm:2", "shm:1", "shm:0"]
+        await pilot.press("S")  # ascending again, then a row that belongs at the end
+        await push(app, pilot, with_shm(demo_snapshot(), segment(0), segment(100), segment(101)))
+        assert shown_keys(app)[-2:] == ["shm:100", "shm:101"] and shown_keys(app)[0] == "shm:0"
+        assert t.sort_column == "id"

@@ -58,6 +58,18 @@ def _tiebreak(obj: IpcObject) -> Any:
     return obj.id if hasattr(obj, "id") else obj.name
 
 
+class _Reversed:
+    """Inverts comparison, so "is this row after that one" reads the same in both directions."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+
+    def __lt__(self, other: "_Reversed") -> bool:
+        return other.key < self.key
+
+
 class ObjectTable(DataTable):
     """The objects of one kind, diff-updated, sortable, filterable."""
 
@@ -258,6 +270,9 @@ class ObjectTable(DataTable):
             stale = [key for key in self._signatures if key not in wanted]
             if stale:
                 self._remove_rows(stale)
+            # Rows are appended at the end; a sort is needed only if one lands out of order
+            # (kernel ids grow, so new SysV objects usually belong at the end of an id sort).
+            tail = self._sort_key(self._last_sort_cell()) if self.row_count else None
             for key, (obj, state) in wanted.items():
                 counts = self._counts.get(key, (None, None))
                 # vars(): the probe returns new-but-equal objects each poll; comparing their field
@@ -270,8 +285,11 @@ class ObjectTable(DataTable):
                 cells = tuple(column.cell(obj, context) for column in self.spec)
                 look = (state, REMOVED if state == REMOVED else row_tone(obj))
                 if old is None:
-                    self.add_row(*self._texts(cells, look, _tiebreak(obj)), key=key)
-                    resort = True
+                    texts = self._texts(cells, look, _tiebreak(obj))
+                    self.add_row(*texts, key=key)
+                    new_tail = self._sort_key(texts[self._sort_index])
+                    resort |= tail is not None and new_tail < tail
+                    tail = new_tail
                 else:
                     resort |= self._update_row(key, obj, cells, look)
                 self._signatures[key] = signature
@@ -341,6 +359,20 @@ class ObjectTable(DataTable):
         self._update_count += 1
         self.check_idle()
         self.refresh(layout=True)
+
+    def _sort_key(self, cell: SortText) -> tuple:
+        """Where a cell goes, ascending in display order: unknown values (None) go last both ways."""
+        value = cell.sort_value
+        key = ((value is None) != self.sort_reverse, value, cell.tiebreak)
+        return _Reversed(key) if self.sort_reverse else key  # type: ignore[return-value]
+
+    @property
+    def _sort_index(self) -> int:
+        return next(i for i, column in enumerate(self.spec) if column.key == self.sort_column)
+
+    def _last_sort_cell(self) -> SortText:
+        last_key, _ = self.coordinate_to_cell_key((self.row_count - 1, 0))
+        return self.get_cell(last_key, self.sort_column)
 
     def _sort(self) -> None:
         reverse = self.sort_reverse
