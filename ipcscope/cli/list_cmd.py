@@ -100,7 +100,7 @@ def _list(args: argparse.Namespace) -> int:
     if not args.no_processes:
         from ipcscope.probe.processes import scan_processes
 
-        snapshot = scan_processes(snapshot)
+        snapshot = scan_processes(snapshot, kinds=kinds)
     if args.json:
         from ipcscope.serialize import dumps, list_document
 
