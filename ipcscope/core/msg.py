@@ -11,9 +11,8 @@ import errno
 import struct
 from ctypes import byref, c_int, c_long, c_size_t, c_ssize_t, c_void_p
 from dataclasses import dataclass
-from typing import Iterable
 
-from ipcscope.core import _checks, _libc, c_calls
+from ipcscope.core import _checks, _libc, bulk, c_calls
 from ipcscope.core import constants as c
 from ipcscope.core._structs import MsgInfo as _MsgInfoStruct
 from ipcscope.core._structs import MsqidDs, epoch, perm_fields
@@ -23,7 +22,6 @@ _msgget = _libc.function("msgget", c_int, c_int, c_int)
 _msgsnd = _libc.function("msgsnd", c_int, c_int, c_void_p, c_size_t, c_int)
 _msgrcv = _libc.function("msgrcv", c_ssize_t, c_int, c_void_p, c_size_t, c_long, c_int)
 _msgctl = _libc.function("msgctl", c_int, c_int, c_int, c_void_p)
-_msgctl_unprototyped = _libc.unprototyped("msgctl")  # for qbytes_table's thousands of calls
 
 _MTYPE = struct.Struct("@l")  # struct msgbuf { long mtype; char mtext[]; }
 _LONG_MAX = 2**63 - 1
@@ -199,29 +197,10 @@ def stat(msqid: int) -> MsqStat:
 
 def qbytes(msqid: int) -> int:
     """msg_qbytes alone, by msgctl(IPC_STAT), without building a whole MsqStat."""
-    (result,) = qbytes_table([_checks.ipc_id(msqid, "msqid")])
+    (result,) = bulk.qbytes_table([_checks.ipc_id(msqid, "msqid")])
     if isinstance(result, IpcError):
         raise result
     return result
-
-
-def qbytes_table(msqids: Iterable[int]) -> list[int | IpcError]:
-    """For each queue: msg_qbytes, or the IpcError that refused it.
-
-    /proc/sysvipc/msg has every field but this one, so the probe asks it of every queue on each
-    refresh: one IPC_STAT buffer for all, and the unprototyped msgctl (the ids come from the
-    kernel), 0.7 µs a queue here against 1.8 µs through qbytes().
-    """
-    msgctl = _msgctl_unprototyped
-    ds = MsqidDs()
-    ds_ref = byref(ds)
-    table: list[int | IpcError] = []
-    for msqid in msqids:
-        if msgctl(msqid, c.IPC_STAT, ds_ref) == -1:
-            table.append(IpcError(_libc.last_errno(), c_calls.msgctl_call(msqid, c.IPC_STAT)))
-        else:
-            table.append(ds.msg_qbytes)
-    return table
 
 
 def stat_any(index: int) -> MsqStat:

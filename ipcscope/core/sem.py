@@ -10,7 +10,7 @@ from ctypes import POINTER, byref, c_int, c_size_t, c_ushort, c_void_p
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ipcscope.core import _checks, _libc, c_calls
+from ipcscope.core import _checks, _libc, bulk, c_calls
 from ipcscope.core import constants as c
 from ipcscope.core._structs import SemidDs, Sembuf, Timespec, epoch, perm_fields
 from ipcscope.core._structs import SemInfo as _SemInfoStruct
@@ -24,7 +24,6 @@ _semget = _libc.function("semget", c_int, c_int, c_int, c_int)
 _semop = _libc.function("semop", c_int, c_int, POINTER(Sembuf), c_size_t)
 _semtimedop = _libc.function("semtimedop", c_int, c_int, POINTER(Sembuf), c_size_t, POINTER(Timespec))
 _semctl = _libc.function("semctl", c_int, c_int, c_int, c_int, c_void_p)
-_semctl_unprototyped = _libc.unprototyped("semctl")  # for semaphore_table's thousands of calls
 
 
 @dataclass(frozen=True)
@@ -204,55 +203,10 @@ def setall(semid: int, values: Sequence[int]) -> None:
 
 def semaphores(semid: int) -> tuple[Semaphore, ...]:
     """Value, ncnt, zcnt and pid of every semaphore (GETALL then per-semaphore calls; not atomic)."""
-    (rows,) = semaphore_table([_checks.ipc_id(semid, "semid")])
+    (rows,) = bulk.semaphore_table([_checks.ipc_id(semid, "semid")])
     if isinstance(rows, IpcError):
         raise rows
     return tuple(Semaphore(*row) for row in rows)
-
-
-def semaphore_table(semids: Iterable[int]) -> list[list[tuple[int, int, int, int, int]] | IpcError]:
-    """For each set: (num, value, ncnt, zcnt, pid) of each semaphore (model.Semaphore's fields),
-    or the IpcError that stopped it.
-
-    What semaphores() does, for the probe, which asks for every set on each refresh: some 5
-    semctl calls per set, so this is the hot loop of `ipcscope list` (3 ms per 1,000 sets here,
-    against 10 ms through semaphores()). Hence one IPC_STAT buffer and one GETALL array for all
-    sets, and the unprototyped semctl: the ids come from the kernel and the numbers from range().
-    IPC_STAT is not skipped although /proc gave nsems: GETALL writes as many values as the set
-    has *now*, so the array is sized by a call just before it, as getall() does.
-    """
-    semctl = _semctl_unprototyped
-    ds = SemidDs()
-    ds_ref = byref(ds)
-    array = (c_ushort * 1)()
-    table: list[list[tuple[int, int, int, int, int]] | IpcError] = []
-    for semid in semids:
-        if semctl(semid, 0, c.IPC_STAT, ds_ref) == -1:
-            table.append(_error(semid, 0, c.IPC_STAT, "&ds"))
-            continue
-        nsems = ds.sem_nsems
-        if nsems > len(array):
-            array = (c_ushort * nsems)()
-        if semctl(semid, 0, c.GETALL, array) == -1:
-            table.append(_error(semid, 0, c.GETALL, "array"))
-            continue
-        rows = []
-        for num in range(nsems):
-            ncnt = semctl(semid, num, c.GETNCNT, None)
-            zcnt = semctl(semid, num, c.GETZCNT, None)
-            pid = semctl(semid, num, c.GETPID, None)
-            if ncnt == -1 or zcnt == -1 or pid == -1:  # removed meanwhile (EIDRM/EINVAL)
-                failed = c.GETNCNT if ncnt == -1 else c.GETZCNT if zcnt == -1 else c.GETPID
-                rows = _error(semid, num, failed)
-                break
-            rows.append((num, array[num], ncnt, zcnt, pid))
-        table.append(rows)
-    return table
-
-
-def _error(semid: int, semnum: int, cmd: int, shown: object = None) -> IpcError:
-    """The IpcError for the errno a failed semctl left (read at once, before another call)."""
-    return IpcError(_libc.last_errno(), c_calls.semctl_call(semid, semnum, cmd, shown))
 
 
 def _to_stat(semid: int, ds: SemidDs) -> SemStat:

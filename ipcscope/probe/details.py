@@ -32,7 +32,7 @@ def hidden_warning(count: int, what: str, hidden: str) -> str:
 
 def semaphore_values(ids: list[int]) -> tuple[list[tuple[Semaphore, ...] | None], list[str]]:
     """Per set: its semaphores' value/ncnt/zcnt/pid, or None where this user may not read them."""
-    from ipcscope.core.sem import semaphore_table
+    from ipcscope.core.bulk import semaphore_table
 
     values: list[tuple[Semaphore, ...] | None] = []
     denied = 0
@@ -48,7 +48,7 @@ def semaphore_values(ids: list[int]) -> tuple[list[tuple[Semaphore, ...] | None]
 
 def queue_limits(ids: list[int]) -> tuple[list[int | None], list[str]]:
     """Per queue: msg_qbytes (msgctl IPC_STAT), or None where this user may not read it."""
-    from ipcscope.core.msg import qbytes_table
+    from ipcscope.core.bulk import qbytes_table
 
     values: list[int | None] = []
     denied = 0

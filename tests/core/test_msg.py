@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from ipcscope.core import msg
+from ipcscope.core import bulk, msg
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.core.msg import Message
 from tests.core.conftest import reap, sysvipc_row
@@ -170,8 +170,8 @@ def test_qbytes_table(new_msg):
     _, gone = new_msg()
     msg.remove(gone)
     msg.set_attrs(small, qbytes=10)
-    table = msg.qbytes_table([small, default, gone])
+    table = bulk.qbytes_table([small, default, gone])
     assert table[:2] == [10, msg.stat(default).qbytes] == [msg.qbytes(small), msg.qbytes(default)]
     assert isinstance(table[2], IpcError) and table[2].errno == errno.EINVAL
     assert table[2].call == f"msgctl({gone}, IPC_STAT, &ds)"
-    assert run_as_user(lambda: msg.qbytes_table([default])[0].errno) == errno.EACCES
+    assert run_as_user(lambda: bulk.qbytes_table([default])[0].errno) == errno.EACCES
