@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import signal
-import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -120,6 +118,9 @@ def alarm_after(timeout: float | None) -> Iterator[None]:
     if timeout is None:
         yield
         return
+    import signal  # here: every command imports this module, few need a timer (1 ms of start-up)
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         raise ValidationError("a timeout on msgsnd/msgrcv works only in the main thread", "timeout")
     if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
