@@ -50,3 +50,9 @@ def test_main_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> No
     text = capsys.readouterr().out
     present = [c for c, m in COMMAND_MODULES.items() if _present(m)]
     assert present and all(command in text for command in present)
+
+
+def test_a_command_whose_module_is_absent_builds_every_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """So the error lists the commands there are, not an empty choice."""
+    monkeypatch.setitem(COMMAND_MODULES, "nowhere", "ipcscope.cli.no_such_module")
+    assert modules_for(["nowhere"]) == SUBCOMMAND_MODULES
