@@ -8,6 +8,7 @@ itself for `--auto` runs and tests.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
@@ -101,19 +102,37 @@ def finding_pids(finding: Any) -> set[int]:
 class Observer:
     """Takes Observations for one session: one long-lived process scanner (it remembers since when
     each waiter waits), snapshots of the lab's kinds only (cheaper, and no mqueue mount when the lab
-    has no POSIX queue)."""
+    has no POSIX queue). Queues whose messages the probe did not peek are peeked here (MSG_COPY,
+    never consumed), so the doctor can judge receivers waiting for a type."""
 
     def __init__(self, kinds: Iterable[Kind]) -> None:
         self._kinds = tuple(kinds)
         self._scanner: Any = None
 
-    def observe(self) -> Observation:
+    def observe(self, peek: Iterable[int] = ()) -> Observation:
+        """A new Observation; `peek`: ids of the lab's queues to peek if the probe did not."""
         from ipcscope.doctor import diagnose
         from ipcscope.probe import take_snapshot
         from ipcscope.probe.processes import ProcessScanner
 
         snapshot = take_snapshot(kinds=self._kinds or None)
+        peek = set(peek)
+        if peek:
+            snapshot = replace(snapshot, msg=tuple(_peeked(q) if q.id in peek else q for q in snapshot.msg))
         if self._scanner is None:
             self._scanner = ProcessScanner()
         snapshot = replace(snapshot, processes=self._scanner.scan(snapshot))
-        return Observation(snapshot, tuple(diagnose(snapshot)))
+        return Observation(snapshot, tuple(diagnose(snapshot, now=time.time())))
+
+
+def _peeked(queue: MsgQueue) -> MsgQueue:
+    if queue.queued_types is not None:
+        return queue
+    from ipcscope.core import msg
+    from ipcscope.core.errors import IpcError
+
+    try:
+        types = tuple(message.mtype for message in msg.peek_all(queue.id))
+    except IpcError:
+        return queue
+    return replace(queue, queued_types=types)

@@ -205,7 +205,10 @@ class LabSession:
     # ------------------------------------------------------------------ expectations
 
     def observe(self) -> Observation:
-        return self._observer.observe()
+        """A new Observation of the lab's kinds (what `check()` uses when given none)."""
+        queues = [r.ident for r in self._context.objects if r.kind == "msg" and isinstance(r.ident, int)] \
+            if self._context else []
+        return self._observer.observe(peek=queues)
 
     def check(self, observation: Observation | None = None) -> Check:
         """Whether the kernel shows what the shown step promises (a new observation if none given)."""
