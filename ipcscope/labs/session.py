@@ -243,7 +243,10 @@ class LabSession:
             self._stopped = True
             context = self._context
             stopped = context.stop_processes()
-            removed, left = remove_objects(self._state_file.state.objects, context.pids())
+            try:
+                removed, left = remove_objects(self._state_file.state.objects, context.pids())
+            except Exception as error:  # noqa: BLE001 - keep the state file: the next start retries
+                removed, left = [], [f"cleanup failed ({error}); it is retried at the next start"]
             if self._lifeline is not None:
                 for fd in self._lifeline:
                     os.close(fd)
@@ -287,9 +290,8 @@ def cleanup_stale(runtime: str | None = None) -> str | None:
             parts.append(f"Removed {', '.join(removed)}.")
         if left:
             parts.append(f"Could not remove {'; '.join(left)}.")
-        if not (killed or removed or left):
-            parts.append("Nothing of it was left.")
-        notices.append(" ".join(parts))
+        if killed or removed or left:
+            notices.append(" ".join(parts))
         # Said once: what could not be removed is named in the notice, not retried forever.
         os.unlink(path)
         if state.log_dir.startswith(directory + os.sep):

@@ -22,6 +22,7 @@ from typing import Callable
 
 from ipcscope.core import msg, posix_mq, posix_sem, posix_shm, sem, shm
 from ipcscope.core.errors import IpcError, ValidationError
+from ipcscope.labs.ring import EMPTY, FULL, HEADER, MUTEX, SLOTS  # struct ring and its semaphores
 from ipcscope.model import SemOpSpec
 
 ROLES: dict[str, Callable[..., None]] = {}
@@ -158,10 +159,6 @@ def sem_two_locks(semid: str, first: str, second: str) -> None:
 
 
 # --------------------------------------------------------------------------- producer-consumer
-
-SLOTS = 8
-EMPTY, FULL, MUTEX = 0, 1, 2  # semaphore numbers: free slots, filled slots, the buffer's lock
-HEADER = struct.Struct("ii")  # struct ring { int producer_ms, consumer_ms; int slot[SLOTS]; }
 
 
 def _delay(ring: shm.Attachment, which: int) -> float:

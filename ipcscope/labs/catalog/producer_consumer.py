@@ -6,7 +6,7 @@ from ipcscope.labs.catalog._facts import exited, fact, last_number, missing, run
 from ipcscope.labs.context import LabContext
 from ipcscope.labs.lab import Check, Lab, Step
 from ipcscope.labs.observe import Observation
-from ipcscope.labs.workers import EMPTY, FULL, HEADER, MUTEX, SLOTS
+from ipcscope.labs.ring import EMPTY, FULL, HEADER, MUTEX, SIZE, SLOTS
 
 
 def set_speeds(ctx: LabContext, producer_ms: int, consumer_ms: int) -> None:
@@ -38,7 +38,7 @@ def blocked_on(ctx: LabContext, obs: Observation, label: str, num: int) -> tuple
 
 
 def start_fast_producer(ctx: LabContext) -> None:
-    ctx.create_shm("ring", HEADER.size + 4 * SLOTS)
+    ctx.create_shm("ring", SIZE)
     ctx.create_sem("slots", [SLOTS, 0, 1])
     set_speeds(ctx, *((5, 300) if ctx.auto else (100, 1000)))
     ctx.start("producer", "producer", ctx.id("ring"), ctx.id("slots"))
