@@ -320,8 +320,8 @@ def sem_limits(semid: str, unused_key: str) -> None:
          lambda: sem.create(int(unused_key), semmsl + 1, exclusive=True)),
         (f"semop(semid, ops, {semopm + 1})   /* more operations than SEMOPM {semopm} */",
          lambda: sem.semop(int(semid), [SemOpSpec(0, 0, sem.IPC_NOWAIT)] * (semopm + 1))),
-        ("semctl(semid, 0, SETVAL, 32768)   /* above SEMVMX 32767 */",
-         lambda: sem.setval(int(semid), 0, 32768)),
+        ("semop(semid, {0, +1, 0}, 1) on a value of 32767   /* past SEMVMX */",
+         lambda: (sem.setval(int(semid), 0, 32767), sem.semop(int(semid), [SemOpSpec(0, +1, 0)]))),
     ]
     for call, attempt in attempts:
         try:

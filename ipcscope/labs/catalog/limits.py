@@ -66,7 +66,7 @@ def semaphore_limits(ctx: LabContext) -> None:
 def semaphore_errors(ctx: LabContext, obs: Observation) -> Check:
     lines = ctx.output("sem-limits").splitlines()
     facts = []
-    for call, errno_name in (("semget(", "EINVAL"), ("semop(", "E2BIG"), ("SETVAL", "ERANGE")):
+    for call, errno_name in (("semget(", "EINVAL"), ("SEMOPM", "E2BIG"), ("SEMVMX", "ERANGE")):
         line = next((text.split("] ", 1)[-1] for text in lines if call in text), f"{call}...: not tried")
         facts.append(fact(f": {errno_name}:" in line, line if f": {errno_name}:" in line else f"{line} (want {errno_name})"))
     return verdict(exited(ctx, "sem-limits"), *facts)
@@ -139,13 +139,15 @@ LAB = Lab(
             text=(
                 "/proc/sys/kernel/sem holds SEMMSL (semaphores per set), SEMMNS (in all sets), "
                 "SEMOPM (operations per semop call) and SEMMNI (sets). Asking for a set of SEMMSL+1 "
-                "semaphores gives EINVAL; a semop with SEMOPM+1 operations gives E2BIG; a value "
-                "above SEMVMX (32767) gives ERANGE."
+                "semaphores gives EINVAL; a semop with SEMOPM+1 operations gives E2BIG; an "
+                "operation that would take a value above SEMVMX (32767) gives ERANGE."
             ),
             c_code=(
                 "semget(key, SEMMSL + 1, IPC_CREAT | 0600);   /* EINVAL */\n"
                 "semop(semid, ops, SEMOPM + 1);               /* E2BIG */\n"
-                "semctl(semid, 0, SETVAL, 32768);             /* ERANGE */"
+                "semctl(semid, 0, SETVAL, 32767);             /* SEMVMX: the largest value */\n"
+                "struct sembuf up = {0, +1, 0};\n"
+                "semop(semid, &up, 1);                        /* ERANGE */"
             ),
             action=semaphore_limits,
             expect=semaphore_errors,
