@@ -235,6 +235,15 @@ class LabContext:
         worker.send(signal_module.SIGKILL)
         return worker.popen.wait()
 
+    def kill_together(self, *labels: str) -> None:
+        """SIGKILL several processes before reaping any, so none runs on after another's death
+        (a dying holder's SEM_UNDO would otherwise hand its lock to the next one in the list)."""
+        workers = [self._worker(label) for label in labels]
+        for worker in workers:
+            worker.send(signal_module.SIGKILL)
+        for worker in workers:
+            worker.popen.wait()
+
     def terminate(self, label: str) -> int:
         """SIGTERM `label` (it exits cleanly), SIGKILL if it does not, and reap it."""
         worker = self._worker(label)

@@ -76,6 +76,7 @@ class Worker:
                 start_new_session=True,
             )
         self._shown = 0
+        self._kept: str | None = None  # the output, kept once the log file is gone
 
     @property
     def pid(self) -> int:
@@ -85,6 +86,8 @@ class Worker:
         return self.popen.poll()
 
     def output(self) -> str:
+        if self._kept is not None:
+            return self._kept
         try:
             with open(self.log_path, "rb") as handle:
                 return handle.read().decode("utf-8", "replace")
@@ -146,6 +149,7 @@ class Worker:
             if self.wait(grace) is None:
                 _signal_group(self.pid, signal.SIGKILL)
         self.popen.wait()
+        self._kept = self.output()  # the session removes the log files next
 
 
 def _signal_group(pid: int, sig: int) -> None:

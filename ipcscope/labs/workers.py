@@ -87,7 +87,7 @@ REQUEST = 1  # clients send requests as type 1; replies carry the client's pid a
 def msg_server(key: str) -> None:
     """Answer requests (type 1) with a reply typed by the client's pid."""
     msqid = msg.create(int(key), mode=0o600)
-    say(f"msgget({key}, IPC_CREAT | 0600) = {msqid}; waiting for type {REQUEST}")
+    say(f"msgget(0x{int(key):08x}, IPC_CREAT | 0600) = {msqid}; waiting for type {REQUEST}")
     while True:
         request = msg.receive(msqid, msgtyp=REQUEST)
         client, _, text = request.data.decode().partition(":")
@@ -116,8 +116,8 @@ def msg_send_types(msqid: str, types: str) -> None:
 def msg_recv(msqid: str, msgtyp: str, mode: str = "") -> None:
     """Receive one message: msgtyp 0 (first), >0 (first of that type), <0 (lowest type <= |msgtyp|);
     mode "except" adds MSG_EXCEPT (first of any *other* type)."""
-    flags = " | MSG_EXCEPT" if mode == "except" else ""
-    say(f"msgrcv(msqid, &buf, size, {msgtyp}, 0{flags}) ...")
+    flags = "MSG_EXCEPT" if mode == "except" else "0"
+    say(f"msgrcv(msqid, &buf, size, {msgtyp}, {flags}) ...")
     message = msg.receive(int(msqid), msgtyp=int(msgtyp), except_type=mode == "except")
     say(f"got type {message.mtype}: {message.data.decode()}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 
 from ipcscope.labs.context import LabContext
 from ipcscope.labs.lab import Check
@@ -33,8 +34,17 @@ def who(ctx: LabContext, label: str) -> str:
 def exited(ctx: LabContext, label: str, code: int = 0) -> tuple[bool, str]:
     status = ctx.returncode(label)
     if status is None:
-        return fact(False, f"{who(ctx, label)} is still running (want it to have exited {code})")
-    return fact(status == code, f"{who(ctx, label)} exited {status}" + ("" if status == code else f" (want {code})"))
+        return fact(False, f"{who(ctx, label)} is still running (want: {_ended(code)})")
+    return fact(status == code, f"{who(ctx, label)} {_ended(status)}" + ("" if status == code else f" (want: {_ended(code)})"))
+
+
+def _ended(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited {code}"
 
 
 def running(ctx: LabContext, label: str) -> tuple[bool, str]:

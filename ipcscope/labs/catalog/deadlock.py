@@ -76,8 +76,7 @@ def deadlocked(ctx: LabContext, obs: Observation) -> Check:
 
 
 def fix_order(ctx: LabContext) -> None:
-    ctx.kill("P")  # SEM_UNDO gives back what each held
-    ctx.kill("Q")
+    ctx.kill_together("P", "Q")  # SEM_UNDO gives back what each held
     ctx.start("P2", "sem-two-locks", ctx.id("locks"), 0, 1)
     ctx.wait_for_output("P2", "locked semaphore 0")
     ctx.start("Q2", "sem-two-locks", ctx.id("locks"), 0, 1)
@@ -162,7 +161,7 @@ LAB = Lab(
         Step(
             title="The fix: one lock order for everyone",
             text=(
-                "Killing P and Q releases their locks (SEM_UNDO). P2 and Q2 both take lock 0 first, "
+                "P and Q are killed together; their SEM_UNDO adjustments release the locks. P2 and Q2 both take lock 0 first, "
                 "then lock 1. Q2 now waits for lock 0 while P2 holds it, but P2 waits for nobody: "
                 "no cycle, no deadlock. (Taking both in one semop call, {{0,-1},{1,-1}}, also works: "
                 "the kernel applies the operations all at once or not at all.)"
