@@ -21,11 +21,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ipcscope.labs.cleanup import describe, kill_stale_processes, remove_objects
+from ipcscope.labs.cleanup import kill_stale_processes, remove_objects
 from ipcscope.labs.context import LabContext, LabError
 from ipcscope.labs.lab import Check, Lab, Step
 from ipcscope.labs.observe import Observation, Observer
 from ipcscope.labs.processes import LabProcess
+from ipcscope.model import ObjectRef
 from ipcscope.labs.runtime import (
     SessionState,
     StateFile,
@@ -186,13 +187,17 @@ class LabSession:
         """(process label, line) printed since the last call: for a transcript or an output log."""
         return self._context.new_output() if self._context else []
 
-    def objects(self) -> list[tuple[str, object]]:
+    def output(self, label: str) -> str:
+        """Everything process `label` printed so far (kept after it exited)."""
+        return self._context.output(label) if self._context else ""
+
+    def objects(self) -> list[tuple[str, ObjectRef | None]]:
         """(label, ObjectRef or None when not created yet) of every object the lab recorded."""
         if self._context is None:
             return []
         return [(record.label, self._context.ref(record.label)) for record in self._context.objects]
 
-    def focus(self):
+    def focus(self) -> ObjectRef | None:
         """The ObjectRef the current step is about (to select it in the live tables), or None."""
         step = self.step
         if step is None or step.focus is None or self._context is None:
@@ -299,4 +304,4 @@ def cleanup_stale(runtime: str | None = None) -> str | None:
     return "\n".join(notices) if notices else None
 
 
-__all__ = ["LabSession", "StopReport", "cleanup_stale", "describe"]
+__all__ = ["LabSession", "StopReport", "cleanup_stale"]
