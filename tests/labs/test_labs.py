@@ -343,3 +343,10 @@ def test_runtime_dir_is_private_and_refuses_other_users_directories() -> None:
         assert run_as_user(lambda: cleanup_stale(path)) is None
     finally:
         subprocess.run(["rm", "-rf", parent], check=True)
+
+
+def test_labs_and_workers_do_not_import_textual() -> None:
+    code = ("import sys, ipcscope.labs.session, ipcscope.labs.catalog, ipcscope.labs.auto, "
+            "ipcscope.labs.workers, ipcscope.cli.lab_cmd\n"
+            "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
