@@ -24,7 +24,7 @@ def run_auto(lab: Lab, out: TextIO, *, step_timeout: float = 10.0, runtime: str 
     session = LabSession(lab, auto=True, step_timeout=step_timeout, runtime=runtime)
     started = time.monotonic()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    passed = False
+    passed = interrupted = False
     try:
         print(f"Lab {lab.name}: {lab.title}", file=out)
         print(f"Goal: {lab.goal}", file=out, flush=True)
@@ -44,10 +44,13 @@ def run_auto(lab: Lab, out: TextIO, *, step_timeout: float = 10.0, runtime: str 
     except LabError as error:
         print(f"Lab stopped: {error}", file=out)
         return False
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         report = session.stop()
         elapsed = time.monotonic() - started
-        verdict = "passed" if passed else "FAILED"
+        verdict = "passed" if passed else "INTERRUPTED" if interrupted else "FAILED"
         print(f"\nLab {lab.name} {verdict} in {elapsed:.1f} s. Cleanup: {report}.", file=out, flush=True)
         signal.signal(signal.SIGTERM, previous)
 

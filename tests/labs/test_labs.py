@@ -211,6 +211,27 @@ def test_killed_mid_lab_next_session_cleans_up_with_a_notice(runtime: str) -> No
     assert not os.listdir(runtime)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_auto_run_interrupted_cleans_up(sig: int, runtime: str) -> None:
+    env = dict(os.environ, IPCSCOPE_RUNTIME_DIR=runtime)
+    cli = subprocess.Popen([sys.executable, "-m", "ipcscope", "lab", "run", "deadlock", "--auto"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        state = _wait_for_state(runtime, cli.pid, lambda s: len(s["processes"]) >= 1
+                                and any(o["ident"] is not None for o in s["objects"]))
+        cli.send_signal(sig)
+        out, _ = cli.communicate(timeout=15)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 130, out
+    assert "INTERRUPTED" in out and "removed semaphore set" in out
+    assert_nothing_left(tuple(ObjectRecord(**o) for o in state["objects"]),
+                        tuple(ProcessRecord(**p) for p in state["processes"]))
+    assert not os.listdir(runtime)
+
+
 def test_stale_cleanup_kills_a_surviving_process(runtime: str) -> None:
     sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
