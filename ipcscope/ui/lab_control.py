@@ -158,6 +158,8 @@ class LabControl:
 
     def _lab_started(self, notice: str | None, error: BaseException | None) -> None:
         app: Any = self
+        if self.lab_busy == "stopping":  # left while starting: _lab_stopped ends it
+            return
         self.lab_busy = None
         if error is not None:
             app.notify(f"The lab did not start: {error}", title="Labs", severity="error", timeout=12)
@@ -177,6 +179,8 @@ class LabControl:
         self._in_thread(lambda: call(session), self._lab_stepped)
 
     def _lab_stepped(self, _result: object, error: BaseException | None) -> None:
+        if self.lab_busy == "stopping":
+            return
         self.lab_busy = None
         if error is not None:
             self._panel_check(error=f"The step failed: {error}")

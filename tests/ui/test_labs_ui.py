@@ -14,6 +14,7 @@ from ipcscope.labs.runtime import RUNTIME_ENV
 from ipcscope.ui.demo_app import demo_app
 from ipcscope.ui.lab_demo import show_demo_step
 from ipcscope.ui.widgets.lab_panel import LabPanel
+from tests.helpers import sysv_ids
 from tests.labs.test_labs import object_exists
 from tests.ui.conftest import make_app
 
@@ -125,3 +126,40 @@ def test_lab_step_panel(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app(), run_before=show_step, terminal_size=(160, 50))
+
+
+async def test_app_start_cleans_up_a_stale_lab_with_a_notice(runtime: str) -> None:
+    from ipcscope.core import shm
+    from ipcscope.labs.runtime import ObjectRecord, SessionState, StateFile
+    from ipcscope.ui.app import IpcScopeApp
+    from tests.helpers import unique_key
+    from tests.labs.test_labs import _dead_pid
+
+    key = unique_key()
+    shmid = shm.create(key, 64, exclusive=True)
+    try:
+        dead = _dead_pid()
+        state = SessionState(lab="producer-consumer", owner_pid=dead, owner_start_time=1,
+                             ipc_namespace=os.readlink("/proc/self/ns/ipc"), log_dir="", started_at=0,
+                             objects=(ObjectRecord("ring", "shm", key=key, ident=shmid),))
+        StateFile(os.path.join(runtime, f"lab-{dead}.json"), state).save(state)
+        app = IpcScopeApp(poll=False)  # the live source: not --demo, so stale labs are cleaned
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: any("producer-consumer" in n.message for n in app._notifications))
+        assert ("shm", shmid) not in sysv_ids()
+    finally:
+        if ("shm", shmid) in sysv_ids():
+            shm.remove(shmid)
+
+
+def test_lab_run_opens_the_app_in_the_lab(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from ipcscope.cli import lab_cmd
+    from ipcscope.ui.app import IpcScopeApp
+
+    opened: list[tuple[str | None, bool]] = []
+    monkeypatch.setattr(IpcScopeApp, "run", lambda self: opened.append((self._initial_lab, self.read_only)))
+    args = argparse.Namespace(name="deadlock", auto=False, read_only=False, interval=1.0, step_timeout=10.0)
+    assert lab_cmd.run_lab(args) == 0
+    assert opened == [("deadlock", False)]
