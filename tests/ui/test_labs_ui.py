@@ -64,8 +64,10 @@ async def test_start_step_and_leave_a_lab(runtime: str) -> None:
             assert session.lab.name == LAB and session.index == 0
             assert "step 1/" in panel_text(app)
             assert app.active_view == "shm"
+            # The server creates the segment on its own time: the panel's checks resolve its id.
+            await wait_for(pilot, lambda: all(object_exists(record) for record in recorded(session)))
             objects = recorded(session)
-            assert objects and all(object_exists(record) for record in objects)
+            assert objects
             pids = [process.pid for process in session.processes()]
             assert pids
 
@@ -91,6 +93,7 @@ async def test_quitting_stops_the_lab(runtime: str) -> None:
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: app.lab_session is not None and app.lab_busy is None)
+            await wait_for(pilot, lambda: all(object_exists(record) for record in recorded(sessions[0])))
             objects = recorded(sessions[0])
             pids = [process.pid for process in sessions[0].processes()]
             await pilot.press("q")
