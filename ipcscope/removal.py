@@ -139,8 +139,13 @@ def plan_removal(snapshot: Snapshot, ref: ObjectRef) -> RemovalPlan:
 
 def _shm_lines(obj: ShmSegment, holders: tuple[ProcessRef, ...]) -> list[str]:
     if obj.dest:
-        return ["It is already marked for destruction: removing it again changes nothing; "
-                "it is freed when the last process detaches."]
+        lines = ["It is already marked for destruction: removing it again changes nothing; "
+                 "it is freed when the last process detaches."]
+        if obj.nattch:
+            who = f" ({_who(holders)})" if holders else ""
+            lines.append(f"Still attached: {obj.nattch} (kernel count){who}; they keep using it "
+                         "until they detach or exit.")
+        return lines
     if obj.nattch == 0:
         return [f"Nothing is attached: the segment and its {human_size(obj.size)} of contents are freed at once."]
     who = f" ({_who(holders)})" if holders else ""
