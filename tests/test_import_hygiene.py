@@ -13,6 +13,8 @@ HEADLESS_MODULES = [
     "ipcscope.probe",
     "ipcscope.doctor",
     "ipcscope.cli",
+    "ipcscope.cli.list_cmd",
+    "ipcscope.serialize",
 ]
 
 

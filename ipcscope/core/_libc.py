@@ -8,7 +8,6 @@ the C rendering is computed only on failure, so the success path stays cheap.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import signal
 import threading
@@ -19,7 +18,10 @@ from typing import Any, Callable, Iterator
 from ipcscope.core._structs import Timespec
 from ipcscope.core.errors import IpcError, ValidationError
 
-LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+# The C library this interpreter already runs on: dlopen(NULL) finds it at once, where
+# ctypes.util.find_library("c") runs `ldconfig -p` in a subprocess (4 ms on every start-up,
+# which `ipcscope list` cannot afford).
+LIBC = ctypes.CDLL(None, use_errno=True)
 _librt: ctypes.CDLL | None = None
 
 
@@ -30,6 +32,8 @@ def function(name: str, restype: Any, *argtypes: Any) -> Any:
         func = getattr(LIBC, name)
     except AttributeError:
         if _librt is None:
+            import ctypes.util  # imports subprocess: only on old glibc, which needs librt
+
             _librt = ctypes.CDLL(ctypes.util.find_library("rt") or "librt.so.1", use_errno=True)
         func = getattr(_librt, name)
     func.restype = restype

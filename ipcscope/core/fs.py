@@ -7,14 +7,14 @@ The process scan needs `statfs().f_type` to tell a POSIX queue descriptor (whose
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
+
+from ipcscope.core._libc import LIBC
 
 #: f_type values (include/uapi/linux/magic.h)
 MQUEUE_MAGIC = 0x19800202
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_statfs = _libc.statfs
+_statfs = LIBC.statfs
 _statfs.restype = ctypes.c_int
 _statfs.argtypes = (ctypes.c_char_p, ctypes.c_void_p)
 

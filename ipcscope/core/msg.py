@@ -195,6 +195,14 @@ def stat(msqid: int) -> MsqStat:
     return _to_stat(msqid, ds)
 
 
+def qbytes(msqid: int) -> int:
+    """msg_qbytes alone, by msgctl(IPC_STAT): what the probe needs for each of thousands of
+    queues (/proc/sysvipc/msg has every other field), without building a whole MsqStat."""
+    ds = MsqidDs()
+    _ctl(_checks.ipc_id(msqid, "msqid"), c.IPC_STAT, ds)
+    return ds.msg_qbytes
+
+
 def stat_any(index: int) -> MsqStat:
     """msgctl(index, MSG_STAT_ANY): by kernel index (not id), without a permission check."""
     ds = MsqidDs()

@@ -184,7 +184,10 @@ def setval(semid: int, num: int, value: int) -> None:
 
 
 def getall(semid: int) -> tuple[int, ...]:
-    array = (c_ushort * stat(semid).nsems)()
+    """semctl(GETALL), sized by the set's own nsems (IPC_STAT): one consistent view of the values."""
+    ds = SemidDs()
+    _ctl(_checks.ipc_id(semid, "semid"), 0, c.IPC_STAT, byref(ds), shown="&ds")
+    array = (c_ushort * ds.sem_nsems)()
     _ctl(semid, 0, c.GETALL, array, shown="array")
     return tuple(array)
 
@@ -199,9 +202,14 @@ def setall(semid: int, values: Sequence[int]) -> None:
 
 
 def semaphores(semid: int) -> tuple[Semaphore, ...]:
-    """Value, ncnt, zcnt and pid of every semaphore (GETALL then per-semaphore calls; not atomic)."""
+    """Value, ncnt, zcnt and pid of every semaphore (GETALL then per-semaphore calls; not atomic).
+
+    The probe calls this for every readable set on each refresh, so the per-semaphore calls skip
+    the argument checks getncnt() & co. repeat (getall() has checked semid; nums come from it).
+    """
     return tuple(
-        Semaphore(num, value, getncnt(semid, num), getzcnt(semid, num), getpid(semid, num))
+        Semaphore(num, value, _ctl(semid, num, c.GETNCNT), _ctl(semid, num, c.GETZCNT),
+                  _ctl(semid, num, c.GETPID))
         for num, value in enumerate(getall(semid))
     )
 

@@ -1,0 +1,109 @@
+"""`ipcscope list` and `ipcscope limits`: lsipc-style tables, or JSON for scripts.
+
+Kept cheap to start: the probe, the serialiser and the formatters are imported only when a
+handler runs, and nothing here imports Textual (tests/test_import_hygiene.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+TYPE_CHOICES = ("shm", "msg", "sem", "pmq", "pshm", "psem")
+
+
+def register(subparsers) -> None:
+    listing = subparsers.add_parser(
+        "list", help="list IPC objects (lsipc-style tables, or --json)",
+        description="List System V and POSIX IPC objects. Warnings (what this user cannot see) "
+                    "go to stderr.",
+    )
+    listing.add_argument("--json", action="store_true", help="print the JSON document (see README)")
+    listing.add_argument(
+        "-t", "--type", dest="types", action="append", type=parse_types, metavar="KIND",
+        help=f"only these kinds ({', '.join(TYPE_CHOICES)}); repeat or use a comma list",
+    )
+    listing.add_argument("-b", "--bytes", action="store_true", help="print sizes in bytes")
+    listing.add_argument(
+        "--no-processes", action="store_true",
+        help="skip the /proc scan for attached and waiting processes (their fields become null)",
+    )
+    listing.set_defaults(handler=run_list)
+
+    limits = subparsers.add_parser(
+        "limits", help="system-wide IPC limits and usage (like lsipc -g / ipcs -l -u)",
+        description="System-wide IPC limits and how much of each is in use.",
+    )
+    limits.add_argument("--json", action="store_true", help="print the JSON document (see README)")
+    limits.add_argument("-b", "--bytes", action="store_true", help="print sizes in bytes")
+    limits.set_defaults(handler=run_limits)
+
+
+def parse_types(text: str) -> list[str]:
+    """ "shm,msg" -> ["shm", "msg"]; an unknown kind is an argparse error (one line, exit 2)."""
+    kinds = [word.strip() for word in text.split(",") if word.strip()]
+    bad = [kind for kind in kinds if kind not in TYPE_CHOICES]
+    if bad or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"invalid kind {', '.join(map(repr, bad)) or repr(text)} "
+            f"(choose from {', '.join(TYPE_CHOICES)})"
+        )
+    return kinds
+
+
+def selected_kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    """The kinds asked for, in the canonical order, without duplicates (all when none given)."""
+    if not args.types:
+        return TYPE_CHOICES
+    asked = {kind for group in args.types for kind in group}
+    return tuple(kind for kind in TYPE_CHOICES if kind in asked)
+
+
+def print_warnings(warnings) -> None:
+    for warning in warnings:
+        print(f"ipcscope: warning: {warning}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from ipcscope.probe import take_snapshot
+
+    kinds = selected_kinds(args)
+    snapshot = take_snapshot(kinds=kinds)
+    if not args.no_processes:
+        from ipcscope.probe.processes import scan_processes
+
+        snapshot = scan_processes(snapshot)
+    if args.json:
+        from ipcscope.serialize import dumps, list_document
+
+        sys.stdout.write(dumps(list_document(snapshot, kinds), pretty=sys.stdout.isatty()))
+        sys.stdout.write("\n")
+    else:
+        from ipcscope.cli.tables import object_tables
+
+        sys.stdout.write(object_tables(snapshot, kinds, raw_bytes=args.bytes))
+    sys.stdout.flush()
+    print_warnings(snapshot.warnings)
+    return 0
+
+
+def run_limits(args: argparse.Namespace) -> int:
+    from ipcscope.probe import take_snapshot
+
+    # Usage needs every kind that has a limit, but no per-object values.
+    snapshot = take_snapshot(kinds=("shm", "msg", "sem", "pmq"), details=False)
+    if args.json:
+        from ipcscope.serialize import dumps, limits_document
+
+        document = limits_document(snapshot.limits, snapshot.warnings)
+        sys.stdout.write(dumps(document, pretty=sys.stdout.isatty()) + "\n")
+    else:
+        from ipcscope.cli.tables import limits_table
+
+        sys.stdout.write(limits_table(snapshot.limits, raw_bytes=args.bytes))
+    sys.stdout.flush()
+    print_warnings(snapshot.warnings)
+    return 0

@@ -1,0 +1,60 @@
+"""What /proc/sysvipc does not say: semaphore values and queue byte limits, by syscall.
+
+`semctl(GETALL/GETNCNT/GETZCNT/GETPID)` and `msgctl(IPC_STAT)` need read permission on the object,
+so a user sees the list of everyone's objects but only the values of their own. Unreadable values
+stay None (never a guess) and are summarised in one warning per kind that says how to see them.
+These calls only make sense for the live system, never for a fixture tree.
+
+Both functions take the id column of a parsed /proc file and return the matching value column, so
+the snapshot builds each object once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from ipcscope.core.errors import IpcError
+from ipcscope.model import Semaphore
+
+#: The object went away between reading /proc and the call: not a permission problem.
+_GONE = (errno.EINVAL, errno.EIDRM)
+
+
+def hidden_warning(count: int, what: str, hidden: str) -> str:
+    """ "3 semaphore sets are not readable by uid 1000: values hidden; run as root or as their owner" """
+    plural, verb = ("s", "are") if count != 1 else ("", "is")
+    return (f"{count} {what}{plural} {verb} not readable by uid {os.geteuid()}: {hidden} hidden; "
+            f"run as root or as their owner")
+
+
+def semaphore_values(ids: list[int]) -> tuple[list[tuple[Semaphore, ...] | None], list[str]]:
+    """Per set: its semaphores' value/ncnt/zcnt/pid, or None where this user may not read them."""
+    from ipcscope.core.sem import semaphores
+
+    values: list[tuple[Semaphore, ...] | None] = []
+    denied = 0
+    for semid in ids:
+        try:
+            values.append(semaphores(semid))
+        except IpcError as error:
+            if error.errno not in _GONE:
+                denied += 1
+            values.append(None)
+    return values, [hidden_warning(denied, "semaphore set", "values")] if denied else []
+
+
+def queue_limits(ids: list[int]) -> tuple[list[int | None], list[str]]:
+    """Per queue: msg_qbytes (msgctl IPC_STAT), or None where this user may not read it."""
+    from ipcscope.core.msg import qbytes
+
+    values: list[int | None] = []
+    denied = 0
+    for msqid in ids:
+        try:
+            values.append(qbytes(msqid))
+        except IpcError as error:
+            if error.errno not in _GONE:
+                denied += 1
+            values.append(None)
+    return values, [hidden_warning(denied, "message queue", "byte limits (qbytes)")] if denied else []

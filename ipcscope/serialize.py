@@ -1,0 +1,201 @@
+"""A Snapshot as the JSON documents of `ipcscope list --json` and `ipcscope limits --json`.
+
+These documents are an interface (README, "JSON output"): keys are stable, numbers are JSON numbers,
+keys are "0x%08x" strings as `ipcs` prints them, perms four octal digits ("0640"), times ISO 8601
+in UTC with "+00:00" or null, and a value this user may not read is null, never a guess.
+
+One function per kind turns one object into its JSON object: that is the one place to add a field
+(for example "attached" or "waiters" from Snapshot.processes) for both `list --json` and any other
+consumer. No Textual here: `ipcscope list` must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Iterable
+
+from ipcscope.serialize_processes import process_fields, scan_summary
+
+from ipcscope.model import (
+    KINDS,
+    SHM_DEST,
+    SHM_LOCKED,
+    Limits,
+    MsgQueue,
+    PosixQueue,
+    PosixSemaphore,
+    PosixShm,
+    Semaphore,
+    SemSet,
+    ShmSegment,
+    Snapshot,
+    format_perms,
+)
+
+#: Bumped only for incompatible changes; new keys may be added within a version.
+VERSION = 1
+
+# The per-object functions below format keys, perms and times inline ("0x%08x" is
+# model.format_key of an already unsigned key, "%04o" format_perms) and cache times: at 10,000
+# objects each saved function call is a millisecond, and `list --json` competes with lsipc.
+_ISO_CACHE: dict[int, str] = {}
+
+
+def _iso(epoch: int | None) -> str | None:
+    """ISO 8601 in UTC with "+00:00" (as ipcscope.format.iso_time), None for "never"."""
+    if epoch is None:
+        return None
+    text = _ISO_CACHE.get(epoch)
+    if text is None:
+        if len(_ISO_CACHE) > 65536:
+            _ISO_CACHE.clear()
+        text = _ISO_CACHE[epoch] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(epoch))
+    return text
+
+
+# --------------------------------------------------------------------------- System V
+
+
+def shm_json(seg: ShmSegment) -> dict[str, Any]:
+    mode = seg.mode
+    status = []
+    if mode & SHM_DEST:
+        status.append("dest")
+    if mode & SHM_LOCKED:
+        status.append("locked")
+    return {
+        "key": "0x%08x" % seg.key, "id": seg.id, "perms": "%04o" % (mode & 0o777),
+        "owner": seg.owner, "uid": seg.uid, "gid": seg.gid, "cuid": seg.cuid, "cgid": seg.cgid,
+        "size": seg.size, "nattch": seg.nattch, "status": status,
+        "cpid": seg.cpid, "lpid": seg.lpid,
+        "atime": _iso(seg.atime), "dtime": _iso(seg.dtime), "ctime": _iso(seg.ctime),
+        "rss": seg.rss, "swap": seg.swap,
+    }
+
+
+def msg_json(queue: MsgQueue) -> dict[str, Any]:
+    return {
+        "key": "0x%08x" % queue.key, "id": queue.id, "perms": "%04o" % (queue.mode & 0o777),
+        "owner": queue.owner, "uid": queue.uid, "gid": queue.gid,
+        "cuid": queue.cuid, "cgid": queue.cgid,
+        "cbytes": queue.cbytes, "qnum": queue.qnum, "qbytes": queue.qbytes,
+        "lspid": queue.lspid, "lrpid": queue.lrpid,
+        "stime": _iso(queue.stime), "rtime": _iso(queue.rtime), "ctime": _iso(queue.ctime),
+    }
+
+
+def semaphore_json(sem: Semaphore) -> dict[str, Any]:
+    return {"num": sem.num, "value": sem.value, "ncnt": sem.ncnt, "zcnt": sem.zcnt, "pid": sem.pid}
+
+
+def sem_json(semset: SemSet) -> dict[str, Any]:
+    semaphores = semset.semaphores
+    return {
+        "key": "0x%08x" % semset.key, "id": semset.id, "perms": "%04o" % (semset.mode & 0o777),
+        "owner": semset.owner, "uid": semset.uid, "gid": semset.gid,
+        "cuid": semset.cuid, "cgid": semset.cgid,
+        "nsems": semset.nsems, "otime": _iso(semset.otime), "ctime": _iso(semset.ctime),
+        "semaphores": None if semaphores is None else [semaphore_json(s) for s in semaphores],
+    }
+
+
+# --------------------------------------------------------------------------- POSIX
+
+
+def pmq_json(queue: PosixQueue) -> dict[str, Any]:
+    return {
+        "name": queue.name, "perms": format_perms(queue.mode), "owner": queue.owner,
+        "uid": queue.uid, "gid": queue.gid,
+        "qsize": queue.qsize, "curmsgs": queue.curmsgs, "maxmsg": queue.maxmsg,
+        "msgsize": queue.msgsize, "notify_pid": queue.notify_pid,
+    }
+
+
+def pshm_json(shm: PosixShm) -> dict[str, Any]:
+    return {
+        "name": shm.name, "perms": format_perms(shm.mode), "owner": shm.owner,
+        "uid": shm.uid, "gid": shm.gid, "size": shm.size,
+    }
+
+
+def psem_json(sem: PosixSemaphore) -> dict[str, Any]:
+    return {
+        "name": sem.name, "perms": format_perms(sem.mode), "owner": sem.owner,
+        "uid": sem.uid, "gid": sem.gid, "value": sem.value,
+    }
+
+
+#: kind -> (group in the document, key in the group, serialiser of one object)
+KIND_JSON = {
+    "shm": ("sysv", "shm", shm_json),
+    "msg": ("sysv", "msg", msg_json),
+    "sem": ("sysv", "sem", sem_json),
+    "pmq": ("posix", "mq", pmq_json),
+    "pshm": ("posix", "shm", pshm_json),
+    "psem": ("posix", "sem", psem_json),
+}
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def limits_json(limits: Limits) -> dict[str, dict[str, Any]]:
+    """{"SHMMAX": {"description", "limit", "used", "unit"}, ...} in lsipc's row order.
+
+    limit/used are integers or null (unknown, or "used" not applicable); unit is "", "bytes" or
+    "pages".
+    """
+    return {
+        row.resource: {
+            "description": row.description, "limit": row.limit, "used": row.used,
+            "unit": row.unit,
+        }
+        for row in limits.rows
+    }
+
+
+def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dict[str, Any]:
+    """The `ipcscope list --json` document. With `kinds`, only those kinds' lists appear."""
+    wanted = set(kinds) if kinds is not None else set(KINDS)
+    groups: dict[str, dict[str, list]] = {"sysv": {}, "posix": {}}
+    for kind in KINDS:
+        if kind in wanted:
+            group, key, _ = KIND_JSON[kind]
+            groups[group][key] = objects_json(snapshot, kind)
+    return {
+        "version": VERSION,
+        "sysv": groups["sysv"],
+        "posix": groups["posix"],
+        "limits": limits_json(snapshot.limits),
+        "warnings": list(snapshot.warnings),
+        "process_scan": scan_summary(snapshot.processes),
+    }
+
+
+def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
+    """The JSON objects of one kind. Fields every object of a kind gains from elsewhere in the
+    snapshot (who has it attached, who waits, from snapshot.processes) belong here, after
+    the kind's own serialiser."""
+    to_json = KIND_JSON[kind][2]
+    scan = snapshot.processes
+    documents = []
+    for obj in snapshot.objects(kind):  # type: ignore[arg-type]
+        fields = to_json(obj)
+        fields.update(process_fields(kind, obj.ref.row_key, scan))
+        documents.append(fields)
+    return documents
+
+
+def limits_document(limits: Limits, warnings: Iterable[str] = ()) -> dict[str, Any]:
+    """The `ipcscope limits --json` document: {"version", "limits", "warnings"}."""
+    return {"version": VERSION, "limits": limits_json(limits), "warnings": list(warnings)}
+
+
+def dumps(document: dict[str, Any], pretty: bool = False) -> str:
+    """JSON text. Compact by default: json's C encoder only runs without indentation, and that
+    is most of the cost at 10,000 objects; `pretty` indents for people reading a terminal."""
+    # check_circular=False: the document is freshly built trees of dicts and lists (30% faster).
+    if pretty:
+        return json.dumps(document, indent=2, check_circular=False)
+    return json.dumps(document, separators=(",", ":"), check_circular=False)
