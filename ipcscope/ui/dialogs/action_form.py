@@ -70,7 +70,7 @@ class ActionForm(ActionScreen):
         return Input(value, placeholder=spec.hint, id=ident, select_on_focus=False, compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # (ActionScreen.on_mount runs too: Textual calls each class's handler.)
         # Inputs post Changed for their initial values once mounted: that is not typing.
         self.call_after_refresh(lambda: self._touched.clear())
 

@@ -114,6 +114,9 @@ class ActionScreen(ModalScreen[DialogResult]):
     }
     """
 
+    #: the first input (the app's own AUTO_FOCUS names its table, which is not here)
+    AUTO_FOCUS = "*"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="dialog.close"),
         Binding("ctrl+r", "run", "Run", tooltip="Run the call shown", id="dialog.run"),

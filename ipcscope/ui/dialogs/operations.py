@@ -79,6 +79,8 @@ class OperationsScreen(ModalScreen[None]):
     }
     """
 
+    AUTO_FOCUS = "#operations"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,o", "close", "Close", id="operations.close"),
         Binding("c,x,delete", "cancel_operation", "Cancel operation",
