@@ -165,8 +165,11 @@ class PlaygroundApp(App[None]):
         kinds = KINDS_FOR[action]
         if kind is None or (kinds is not None and kind not in kinds):
             return False
-        if action in NEEDS_OBJECT and self.highlighted() is None:
+        target = self.highlighted()
+        if action in NEEDS_OBJECT and target is None:
             return None
+        if action == "all_actions" and not self.actions_on(target):  # type: ignore[arg-type]
+            return False  # e.g. a semaphore set under --read-only: nothing that only reads
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -228,12 +231,17 @@ class PlaygroundApp(App[None]):
         if target is not None:
             self.open_action(Remove, target)
 
+    def actions_on(self, target: IpcObject) -> list[type[Request]]:
+        """What `A` lists for an object: its kind's own actions (not create), then permissions
+        and removal, as far as the mode allows."""
+        actions = [cls for cls in actions_for(target.kind, read_only=self.read_only)  # type: ignore[arg-type]
+                   if not cls.action.startswith("create")]
+        return sorted(actions, key=lambda cls: cls.kind is None)
+
     def action_all_actions(self) -> None:
         target = self._target()
         if target is not None:
-            actions = [cls for cls in actions_for(target.kind, read_only=self.read_only)  # type: ignore[arg-type]
-                       if not cls.action.startswith("create")]
-            self.open_menu(target, actions)
+            self.open_menu(target, self.actions_on(target))
 
     def action_operations(self) -> None:
         if not isinstance(self.screen, OperationsScreen):
@@ -297,6 +305,8 @@ class PlaygroundApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:  # over a dialog: its own keys only
+            return
         yield SystemCommand("Running operations", "Blocking calls in helper processes (key: o)",
                             self.action_operations)
         kind = self.current_kind
