@@ -145,9 +145,13 @@ class ProcessScan:
 # --------------------------------------------------------------------------- System V
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class SysvObject:
-    """Fields every System V object shares (struct ipc_perm plus names)."""
+    """Fields every System V object shares (struct ipc_perm plus names).
+
+    Only a base: each kind's class generates its own __init__, __repr__ and __eq__ over all the
+    fields, so none is generated here (importing the model is part of every command's start-up).
+    """
 
     key: int
     id: int
@@ -173,6 +177,8 @@ class SysvObject:
 
 @dataclass(frozen=True)
 class ShmSegment(SysvObject):
+    """A System V shared memory segment (a line of /proc/sysvipc/shm)."""
+
     size: int = 0
     cpid: int = 0
     lpid: int = 0
@@ -204,6 +210,8 @@ class ShmSegment(SysvObject):
 
 @dataclass(frozen=True)
 class MsgQueue(SysvObject):
+    """A System V message queue (a line of /proc/sysvipc/msg, plus msgctl and MSG_COPY)."""
+
     cbytes: int = 0
     qnum: int = 0
     lspid: int = 0
@@ -243,6 +251,8 @@ class Semaphore:
 
 @dataclass(frozen=True)
 class SemSet(SysvObject):
+    """A System V semaphore set (a line of /proc/sysvipc/sem, plus semctl per semaphore)."""
+
     nsems: int = 0
     otime: int | None = None
     #: per-semaphore state; None when the set is not readable by this user
@@ -258,9 +268,9 @@ class SemSet(SysvObject):
 # --------------------------------------------------------------------------- POSIX
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class PosixObject:
-    """Fields every POSIX object shares. `name` has its leading "/"."""
+    """Fields every POSIX object shares. `name` has its leading "/". Only a base, as SysvObject."""
 
     name: str
     mode: int
@@ -280,6 +290,8 @@ class PosixObject:
 
 @dataclass(frozen=True)
 class PosixQueue(PosixObject):
+    """A POSIX message queue (a file of the mqueue filesystem, plus mq_getattr)."""
+
     qsize: int = 0
     curmsgs: int | None = None
     maxmsg: int | None = None
@@ -298,6 +310,8 @@ class PosixQueue(PosixObject):
 
 @dataclass(frozen=True)
 class PosixShm(PosixObject):
+    """A POSIX shared memory object (a file in /dev/shm)."""
+
     size: int = 0
 
     kind: Kind = field(default="pshm", init=False)
@@ -309,6 +323,8 @@ class PosixShm(PosixObject):
 
 @dataclass(frozen=True)
 class PosixSemaphore(PosixObject):
+    """A POSIX named semaphore (a sem.NAME file in /dev/shm)."""
+
     #: sem_getvalue(); None when the file is not readable
     value: int | None = None
 
@@ -344,6 +360,8 @@ class LimitRow:
 
 @dataclass(frozen=True)
 class Limits:
+    """The rows of `lsipc -g`, in its order."""
+
     rows: tuple[LimitRow, ...] = ()
 
     def get(self, resource: str) -> LimitRow | None:

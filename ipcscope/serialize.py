@@ -179,10 +179,12 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     the kind's own serialiser."""
     to_json = KIND_JSON[kind][2]
     scan = snapshot.processes
+    # obj.ref.row_key, without building an ObjectRef per object (that took 2 ms per 3,000 objects)
+    ident = "id" if kind in ("shm", "msg", "sem") else "name"
     documents = []
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
-        fields.update(process_fields(kind, obj.ref.row_key, scan))
+        fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
         documents.append(fields)
     return documents
 

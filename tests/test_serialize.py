@@ -108,3 +108,18 @@ def test_inline_formats_match_the_shared_formatters() -> None:
     doc = shm_json(seg)
     assert doc["key"] == format_key(seg.key) and doc["perms"] == format_perms(seg.mode) == "0640"
     assert doc["status"] == list(seg.status) == ["dest", "locked"]
+
+
+def test_process_fields_are_looked_up_by_each_objects_row_key() -> None:
+    from ipcscope.model import KINDS
+    from ipcscope.serialize import objects_json
+    from ipcscope.serialize_processes import process_fields
+
+    snapshot = demo_snapshot()
+    found = 0
+    for kind in KINDS:
+        for obj, document in zip(snapshot.objects(kind), objects_json(snapshot, kind)):
+            expected = process_fields(kind, obj.ref.row_key, snapshot.processes)
+            assert {k: document[k] for k in expected} == expected
+            found += any(expected.values())
+    assert found >= 5  # the demo has holders and waiters on several kinds

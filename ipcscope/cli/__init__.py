@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from types import ModuleType
 from typing import NoReturn, Sequence
 
 from ipcscope import __version__
@@ -23,6 +24,22 @@ SUBCOMMAND_MODULES = (
     "ipcscope.cli.lab_cmd",
 )
 
+#: Which module registers each subcommand, so that main() builds only the parser of the command
+#: being run: building all of them (some 30 parsers, 130 arguments) took longer than `list` needs
+#: for 1,000 objects. A command missing here still works, as main() then builds every parser;
+#: tests/cli/test_dispatch.py checks this table against what the modules register.
+COMMAND_MODULES = {
+    "list": "ipcscope.cli.list_cmd",
+    "limits": "ipcscope.cli.list_cmd",
+    **dict.fromkeys(
+        ("create", "send", "recv", "peek", "semop", "setval", "read", "write", "chmod", "chown",
+         "rm", "shm", "setqbytes", "post", "wait", "trywait"),
+        "ipcscope.cli.actions_cmd",
+    ),
+    "doctor": "ipcscope.cli.doctor_cmd",
+    "lab": "ipcscope.cli.lab_cmd",
+}
+
 
 class ArgumentParser(argparse.ArgumentParser):
     """Bad arguments give one line on stderr and exit status 2, never a usage dump or traceback."""
@@ -31,7 +48,8 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: Sequence[str] = SUBCOMMAND_MODULES) -> argparse.ArgumentParser:
+    """The whole command line, or only the subcommands of `modules` (the global options always)."""
     parser = ArgumentParser(
         prog="ipcscope",
         description="Live view, actions and diagnosis for Linux System V and POSIX IPC.",
@@ -45,16 +63,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-only", action="store_true",
         help="disable every action that changes an IPC object",
     )
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="show a fixed demonstration snapshot instead of this system (read-only)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
-    for module_name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        module.register(subparsers)
+    for module_name in modules:
+        module = _load(module_name)
+        if module is not None:
+            module.register(subparsers)
     return parser
+
+
+def modules_for(argv: Sequence[str]) -> Sequence[str]:
+    """The module of the subcommand in `argv`; every module when there is none, when its module
+    is not installed (the error then lists the commands there are), or when a word before it may
+    ask for the main help (`-h`, `--help`, `--he`), which must list all commands."""
+    for word in argv:
+        if word in COMMAND_MODULES:
+            module_name = COMMAND_MODULES[word]
+            return (module_name,) if _load(module_name) is not None else SUBCOMMAND_MODULES
+        if word.startswith(("-h", "--h")):
+            break
+    return SUBCOMMAND_MODULES
+
+
+def _load(module_name: str) -> ModuleType | None:
+    """The subcommand module, or None when it is not part of this installation."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        return None
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -63,13 +104,20 @@ def run_tui(args: argparse.Namespace) -> int:
         return 2
     from ipcscope.ui.app import IpcScopeApp
 
-    IpcScopeApp(interval=args.interval, read_only=args.read_only).run()
+    if args.demo:
+        from ipcscope.ui.demo_app import demo_app
+
+        app = demo_app(interval=args.interval)
+    else:
+        app = IpcScopeApp(interval=args.interval, read_only=args.read_only)
+    app.run()
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(modules_for(argv)).parse_args(argv)
     handler = getattr(args, "handler", None)
     try:
         if handler is None:

@@ -7,7 +7,10 @@ handler runs, and nothing here imports Textual (tests/test_import_hygiene.py).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 TYPE_CHOICES = ("shm", "msg", "sem", "pmq", "pshm", "psem")
 
@@ -67,7 +70,29 @@ def print_warnings(warnings) -> None:
 # --------------------------------------------------------------------------- handlers
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration (restored after, as main() may run in-process).
+
+    A listing builds some 20 Python objects per IPC object, none of them in a reference cycle,
+    and the collector walks every live one again at each full pass: 25 ms of 220 at 10,000
+    objects, for nothing. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_list(args: argparse.Namespace) -> int:
+    with cycle_collection_paused():
+        return _list(args)
+
+
+def _list(args: argparse.Namespace) -> int:
     from ipcscope.probe import take_snapshot
 
     kinds = selected_kinds(args)
@@ -75,7 +100,7 @@ def run_list(args: argparse.Namespace) -> int:
     if not args.no_processes:
         from ipcscope.probe.processes import scan_processes
 
-        snapshot = scan_processes(snapshot)
+        snapshot = scan_processes(snapshot, kinds=kinds)
     if args.json:
         from ipcscope.serialize import dumps, list_document
 

@@ -12,7 +12,7 @@ import struct
 from ctypes import byref, c_int, c_long, c_size_t, c_ssize_t, c_void_p
 from dataclasses import dataclass
 
-from ipcscope.core import _checks, _libc, c_calls
+from ipcscope.core import _checks, _libc, bulk, c_calls
 from ipcscope.core import constants as c
 from ipcscope.core._structs import MsgInfo as _MsgInfoStruct
 from ipcscope.core._structs import MsqidDs, epoch, perm_fields
@@ -196,11 +196,11 @@ def stat(msqid: int) -> MsqStat:
 
 
 def qbytes(msqid: int) -> int:
-    """msg_qbytes alone, by msgctl(IPC_STAT): what the probe needs for each of thousands of
-    queues (/proc/sysvipc/msg has every other field), without building a whole MsqStat."""
-    ds = MsqidDs()
-    _ctl(_checks.ipc_id(msqid, "msqid"), c.IPC_STAT, ds)
-    return ds.msg_qbytes
+    """msg_qbytes alone, by msgctl(IPC_STAT), without building a whole MsqStat."""
+    (result,) = bulk.qbytes_table([_checks.ipc_id(msqid, "msqid")])
+    if isinstance(result, IpcError):
+        raise result
+    return result
 
 
 def stat_any(index: int) -> MsqStat:

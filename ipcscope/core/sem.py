@@ -10,11 +10,11 @@ from ctypes import POINTER, byref, c_int, c_size_t, c_ushort, c_void_p
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ipcscope.core import _checks, _libc, c_calls
+from ipcscope.core import _checks, _libc, bulk, c_calls
 from ipcscope.core import constants as c
 from ipcscope.core._structs import SemidDs, Sembuf, Timespec, epoch, perm_fields
 from ipcscope.core._structs import SemInfo as _SemInfoStruct
-from ipcscope.core.errors import ValidationError
+from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import Semaphore, SemOpSpec
 
 IPC_NOWAIT = c.IPC_NOWAIT
@@ -202,16 +202,11 @@ def setall(semid: int, values: Sequence[int]) -> None:
 
 
 def semaphores(semid: int) -> tuple[Semaphore, ...]:
-    """Value, ncnt, zcnt and pid of every semaphore (GETALL then per-semaphore calls; not atomic).
-
-    The probe calls this for every readable set on each refresh, so the per-semaphore calls skip
-    the argument checks getncnt() & co. repeat (getall() has checked semid; nums come from it).
-    """
-    return tuple(
-        Semaphore(num, value, _ctl(semid, num, c.GETNCNT), _ctl(semid, num, c.GETZCNT),
-                  _ctl(semid, num, c.GETPID))
-        for num, value in enumerate(getall(semid))
-    )
+    """Value, ncnt, zcnt and pid of every semaphore (GETALL then per-semaphore calls; not atomic)."""
+    (rows,) = bulk.semaphore_table([_checks.ipc_id(semid, "semid")])
+    if isinstance(rows, IpcError):
+        raise rows
+    return tuple(Semaphore(*row) for row in rows)
 
 
 def _to_stat(semid: int, ds: SemidDs) -> SemStat:

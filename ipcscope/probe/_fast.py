@@ -10,7 +10,7 @@ Use this only for model classes without `__post_init__` or `slots=True`.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Iterable, TypeVar
 
 T = TypeVar("T")
 
@@ -29,9 +29,13 @@ def build_many(cls: type[T], columns: dict[str, list]) -> list[T]:
 
     The parsers convert /proc files column by column; this zips the columns back into objects.
     """
-    fields = tuple(columns)
+    return build_rows(cls, tuple(columns), zip(*columns.values()))
+
+
+def build_rows(cls: type[T], fields: tuple[str, ...], rows: Iterable[tuple]) -> list[T]:
+    """One object per row, each row holding the values of `fields` in that order."""
     objects = []
-    for row in zip(*columns.values()):
+    for row in rows:
         obj = _new(cls)
         obj.__dict__.update(zip(fields, row))
         objects.append(obj)

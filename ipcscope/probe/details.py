@@ -16,9 +16,11 @@ import os
 
 from ipcscope.core.errors import IpcError
 from ipcscope.model import Semaphore
+from ipcscope.probe._fast import build_rows
 
 #: The object went away between reading /proc and the call: not a permission problem.
 _GONE = (errno.EINVAL, errno.EIDRM)
+_SEMAPHORE_FIELDS = ("num", "value", "ncnt", "zcnt", "pid")
 
 
 def hidden_warning(count: int, what: str, hidden: str) -> str:
@@ -30,31 +32,31 @@ def hidden_warning(count: int, what: str, hidden: str) -> str:
 
 def semaphore_values(ids: list[int]) -> tuple[list[tuple[Semaphore, ...] | None], list[str]]:
     """Per set: its semaphores' value/ncnt/zcnt/pid, or None where this user may not read them."""
-    from ipcscope.core.sem import semaphores
+    from ipcscope.core.bulk import semaphore_table
 
     values: list[tuple[Semaphore, ...] | None] = []
     denied = 0
-    for semid in ids:
-        try:
-            values.append(semaphores(semid))
-        except IpcError as error:
-            if error.errno not in _GONE:
+    for rows in semaphore_table(ids):
+        if isinstance(rows, IpcError):
+            if rows.errno not in _GONE:
                 denied += 1
             values.append(None)
+        else:  # rows are (num, value, ncnt, zcnt, pid)
+            values.append(tuple(build_rows(Semaphore, _SEMAPHORE_FIELDS, rows)))
     return values, [hidden_warning(denied, "semaphore set", "values")] if denied else []
 
 
 def queue_limits(ids: list[int]) -> tuple[list[int | None], list[str]]:
     """Per queue: msg_qbytes (msgctl IPC_STAT), or None where this user may not read it."""
-    from ipcscope.core.msg import qbytes
+    from ipcscope.core.bulk import qbytes_table
 
     values: list[int | None] = []
     denied = 0
-    for msqid in ids:
-        try:
-            values.append(qbytes(msqid))
-        except IpcError as error:
-            if error.errno not in _GONE:
+    for result in qbytes_table(ids):
+        if isinstance(result, IpcError):
+            if result.errno not in _GONE:
                 denied += 1
             values.append(None)
+        else:
+            values.append(result)
     return values, [hidden_warning(denied, "message queue", "byte limits (qbytes)")] if denied else []

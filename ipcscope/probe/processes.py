@@ -15,15 +15,14 @@ No psutil in the hot path: it is ten times slower and hides the inode and device
 from __future__ import annotations
 
 import os
-import platform
 import pwd
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterable
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
-from ipcscope.model import ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.model import Kind, ProcessRef, ProcessScan, Snapshot, Waiter
 from ipcscope.probe.procfs import (
     Denied,
     Mapping,
@@ -71,7 +70,7 @@ class ProcessScanner:
                  machine: str | None = None) -> None:
         self.proc_root = proc_root
         self.clock = clock
-        self.machine = machine or platform.machine()
+        self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
         self._wait_syscalls = wait_syscalls(self.machine)
         #: (tid, start time, what it waits on and with which arguments) -> first seen
         self._first_seen: dict[tuple, float] = {}
@@ -79,9 +78,13 @@ class ProcessScanner:
         self._user_names: dict[int, str | None] = {}
         self._use_procmap_query = True
 
-    def scan(self, snapshot: Snapshot) -> ProcessScan:
-        """One pass over every process; the Snapshot says which objects to match against."""
-        return _ScanPass(self, snapshot).run()
+    def scan(self, snapshot: Snapshot, kinds: Iterable[Kind] | None = None) -> ProcessScan:
+        """One pass over every process; the Snapshot says which objects to match against.
+
+        `kinds` (default all) says which kinds' holders are wanted: without a POSIX kind no
+        process's descriptors are read, a third of the scan's cost (`ipcscope list --type shm`).
+        """
+        return _ScanPass(self, snapshot, kinds).run()
 
     def user_name(self, uid: int) -> str | None:
         if uid not in self._user_names:
@@ -92,12 +95,13 @@ class ProcessScanner:
         return self._user_names[uid]
 
 
-def scan_processes(snapshot: Snapshot, scanner: ProcessScanner | None = None) -> Snapshot:
+def scan_processes(snapshot: Snapshot, scanner: ProcessScanner | None = None,
+                   kinds: Iterable[Kind] | None = None) -> Snapshot:
     """`snapshot` with its `processes` filled by one scan (a fresh scanner unless one is given).
 
     Keep one scanner across refreshes so "waiting since" survives and denials are not retried.
     """
-    return replace(snapshot, processes=(scanner or ProcessScanner()).scan(snapshot))
+    return replace(snapshot, processes=(scanner or ProcessScanner()).scan(snapshot, kinds))
 
 
 @dataclass
@@ -119,7 +123,7 @@ class _Proc:
 class _ScanPass:
     """The work of one `ProcessScanner.scan`: indexes of the snapshot, then a walk over /proc."""
 
-    def __init__(self, scanner: ProcessScanner, snapshot: Snapshot) -> None:
+    def __init__(self, scanner: ProcessScanner, snapshot: Snapshot, kinds: Iterable[Kind] | None) -> None:
         self.scanner = scanner
         self.root = scanner.proc_root
         self.now = scanner.clock()
@@ -135,10 +139,12 @@ class _ScanPass:
         self.queue_files = {(q.dev, q.inode): q.ref.row_key for q in snapshot.pmq if q.inode is not None}
         # Maps are read only when something can match them: an attached segment or a POSIX
         # shm/semaphore (a futex waiter's maps are read on demand). Descriptors likewise: POSIX
-        # objects, or queues we could not list (then holding processes are where they show).
+        # objects, or queues we could not list (then holding processes are where they show),
+        # and only when POSIX kinds are wanted at all.
         self.want_maps = any(seg.nattch for seg in snapshot.shm) or bool(self.posix_files)
-        self.want_fds = bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
-            snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached")
+        posix_wanted = kinds is None or not {"pmq", "pshm", "psem"}.isdisjoint(kinds)
+        self.want_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
+            snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached"))
         self.my_namespace = self._read_namespace(f"{self.root}/self/ns/ipc")
         self.name_buffer = new_name_buffer()
 

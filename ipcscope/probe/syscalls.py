@@ -10,7 +10,7 @@ include/uapi/asm-generic/unistd.h.
 
 from __future__ import annotations
 
-import platform
+import os
 from typing import Literal
 
 #: What a blocked task is doing, in the names `model.Waiter.op` uses ("semop" covers semtimedop).
@@ -56,7 +56,7 @@ FUTEX_WAIT_COMMANDS = frozenset({
 
 def wait_syscalls(machine: str | None = None) -> dict[int, WaitKind] | None:
     """The wait table for `machine` (default: this one), or None when ipcscope does not know it."""
-    return WAIT_SYSCALLS.get(machine or platform.machine())
+    return WAIT_SYSCALLS.get(machine or os.uname().machine)  # = platform.machine()
 
 
 def is_futex_wait(op: int) -> bool:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from ipcscope.core import msg
+from ipcscope.core import bulk, msg
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.core.msg import Message
 from tests.core.conftest import reap, sysvipc_row
@@ -161,3 +161,17 @@ def test_nobody_can_use_0666(new_msg):
         return msg.peek(msqid, 0), msg.receive(msqid), errno_of(msg.set_attrs, msqid, qbytes=1)
 
     assert run_as_user(as_nobody) == (Message(2, b"hi"), Message(2, b"hi"), errno.EPERM)
+
+
+def test_qbytes_table(new_msg):
+    """One buffer for many queues; a removed queue is an IpcError; nobody is refused on 0600."""
+    _, small = new_msg()
+    _, default = new_msg(mode=0o600)
+    _, gone = new_msg()
+    msg.remove(gone)
+    msg.set_attrs(small, qbytes=10)
+    table = bulk.qbytes_table([small, default, gone])
+    assert table[:2] == [10, msg.stat(default).qbytes] == [msg.qbytes(small), msg.qbytes(default)]
+    assert isinstance(table[2], IpcError) and table[2].errno == errno.EINVAL
+    assert table[2].call == f"msgctl({gone}, IPC_STAT, &ds)"
+    assert run_as_user(lambda: bulk.qbytes_table([default])[0].errno) == errno.EACCES

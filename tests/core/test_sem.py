@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ipcscope.core import sem
+from ipcscope.core import bulk, sem
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import Semaphore, SemOpSpec
 from tests.core.conftest import reap, sysvipc_row
@@ -145,3 +145,26 @@ def test_nobody_can_use_0666(new_sem):
 
     assert run_as_user(as_nobody) == ((2,), errno.EPERM)
     assert sem.getval(semid, 0) == 3  # the child's SEM_UNDO was reverted when it exited
+
+
+def test_semaphore_table_many_sets_one_buffer(new_sem):
+    """Sets of growing and shrinking sizes share the GETALL array; a removed set is an IpcError."""
+    ids = [new_sem(nsems=n, values=list(range(1, n + 1)))[1] for n in (1, 4, 2)]
+    _, gone = new_sem(nsems=1)
+    sem.remove(gone)
+    table = bulk.semaphore_table([*ids, gone, ids[0]])
+    assert [[row[:2] for row in rows] for rows in table[:3]] == [
+        [(0, 1)], [(0, 1), (1, 2), (2, 3), (3, 4)], [(0, 1), (1, 2)]]
+    assert table[0] == table[4] and [Semaphore(*row) for row in table[1]] == list(sem.semaphores(ids[1]))
+    assert isinstance(table[3], IpcError) and table[3].errno == errno.EINVAL
+    assert table[3].call == f"semctl({gone}, 0, IPC_STAT, &ds)"
+
+
+def test_semaphore_table_refused_to_nobody(new_sem):
+    _, semid = new_sem(mode=0o600)
+
+    def as_nobody():
+        (result,) = bulk.semaphore_table([semid])
+        return result.errno
+
+    assert run_as_user(as_nobody) == errno.EACCES

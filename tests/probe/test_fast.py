@@ -15,6 +15,7 @@ SAMPLES = {
     model.MsgQueue: dict(key=1, id=2, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, cbytes=3, qbytes=5),
     model.SemSet: dict(key=1, id=2, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, nsems=1,
                        semaphores=(model.Semaphore(0, 1, 0, 0, 9),)),
+    model.Semaphore: dict(num=0, value=1, ncnt=2, zcnt=3, pid=4),
     model.PosixQueue: dict(name="/q", mode=0o644, uid=0, gid=0, qsize=3, dev=1, inode=2),
     model.PosixShm: dict(name="/s", mode=0o600, uid=0, gid=0, size=7),
     model.PosixSemaphore: dict(name="/p", mode=0o600, uid=0, gid=0, value=None),

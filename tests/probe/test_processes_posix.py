@@ -86,6 +86,18 @@ def test_queue_holders_by_name_when_the_queues_could_not_be_listed(mq) -> None:
     assert os.getpid() in {p.pid for p in scan.holders_of(f"pmq:{name}")}
 
 
+def test_without_posix_kinds_no_descriptor_is_read(mq) -> None:
+    """`list --type shm,msg,sem` asks for SysV kinds only: queue holders (from fd links) are not
+    looked for, so the same scan that finds them for all kinds finds none."""
+    name, _ = mq
+    row = f"pmq:{name}"
+    scanner = ProcessScanner()
+    everything = scanner.scan(snapshot(mqueue_source="none"))
+    sysv_only = scanner.scan(snapshot(mqueue_source="none"), kinds=("shm", "msg", "sem"))
+    assert os.getpid() in {p.pid for p in everything.holders_of(row)}
+    assert sysv_only.holders_of(row) == () and os.getpid() in sysv_only.processes
+
+
 def test_a_file_at_the_root_is_not_taken_for_a_queue(mq) -> None:
     """A queue descriptor's link reads "/name", exactly like a file at "/": statfs tells them apart."""
     name, mqd = mq

@@ -34,6 +34,17 @@ def sem_snapshot(semid: int):
     return lambda: snapshot(sem=(sem_set(semid, 3),))
 
 
+def wait_for_state(pid: int, state: str, timeout: float = 10.0) -> None:
+    """Until /proc/PID/stat shows `state` (the letter after the command's closing parenthesis)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            if handle.read().rsplit(b")", 1)[1].split()[0].decode() == state:
+                return
+        assert time.monotonic() < deadline, f"pid {pid} never reached state {state}"
+        time.sleep(0.001)
+
+
 def waiters_count(row_key: str, count: int, state: str = "waiting"):
     return lambda scan: sum(w.state == state for w in scan.waiters_of(row_key)) == count
 
@@ -109,6 +120,9 @@ def test_stopped_waiter_is_stopped_with_the_same_since_then_waiting_again(semaph
         pid = kids.spawn(lambda: ipc.semop(semid, [(0, -1, UNDO)], raw=True, retry_eintr=True))
         first = poll(scanner, sem_snapshot(semid), waiters_count(row, 1))
         os.kill(pid, signal.SIGSTOP)
+        # Until the child has run its stop, it is woken (state R) and not waiting: a scan then
+        # would rightly forget the wait, and the stopped one would start a new "since".
+        wait_for_state(pid, "T")
         stopped = poll(scanner, sem_snapshot(semid), waiters_count(row, 1, "stopped"))
         os.kill(pid, signal.SIGCONT)  # the raw semop returns EINTR; the child calls it again
         resumed = poll(scanner, sem_snapshot(semid), waiters_count(row, 1))

@@ -1,0 +1,38 @@
+"""Every lab, in the order `ipcscope lab list` and the Labs screen show them."""
+
+from __future__ import annotations
+
+from ipcscope.labs.catalog import (
+    deadlock,
+    limits,
+    message_types,
+    posix_mq,
+    posix_semaphore_shm,
+    producer_consumer,
+    semaphore_lock,
+    shm_server_client,
+)
+from ipcscope.labs.lab import Lab
+
+LABS: tuple[Lab, ...] = (
+    shm_server_client.LAB,
+    message_types.LAB,
+    semaphore_lock.LAB,
+    producer_consumer.LAB,
+    deadlock.LAB,
+    posix_mq.LAB,
+    posix_semaphore_shm.LAB,
+    limits.LAB,
+)
+
+
+def lab_names() -> list[str]:
+    return [lab.name for lab in LABS]
+
+
+def get_lab(name: str) -> Lab:
+    """The lab called `name`; KeyError naming the known labs otherwise."""
+    for lab in LABS:
+        if lab.name == name:
+            return lab
+    raise KeyError(f"no lab named {name!r}; labs: {', '.join(lab_names())}")

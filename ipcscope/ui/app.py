@@ -1,0 +1,402 @@
+"""The ipcscope Textual app: the live shell around the per-kind views.
+
+Polling follows memray's and harlequin's shape: a timer only *requests* a poll; one thread worker
+calls the source and posts SnapshotReady; the UI thread applies it. A tick that finds a poll still
+running is skipped, so slow scans never pile up, and the worker never blocks quitting (see
+sources.call_abandonable).
+
+To add a key: a Binding with an id on the widget where it acts, plus its `action_*` method. The
+help screen and the command palette pick it up from the bindings. An action that changes IPC
+objects must also be listed in CHANGING_ACTIONS so `--read-only` disables it.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from functools import partial
+from typing import Callable, ClassVar, Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ipcscope.model import KINDS, Snapshot
+from ipcscope.procinfo import ProcessInfo
+from ipcscope.ui.commands import JumpProvider
+from ipcscope.ui.history import History
+from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
+from ipcscope.ui.messages import SnapshotReady
+from ipcscope.ui.screens.help import HelpScreen
+from ipcscope.ui.sources import LiveSource, SnapshotSource, call_abandonable
+from ipcscope.ui.texts import FINDINGS_PLACEHOLDER, global_notice
+from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
+from ipcscope.ui.widgets.object_table import ObjectTable
+from ipcscope.ui.widgets.detail import Peek
+from ipcscope.ui.widgets.overview import Overview
+from ipcscope.ui.widgets.status import Notice, StatusHeader
+
+#: Short tab names, numbered like the keys that select them.
+VIEW_LABELS: dict[str, str] = {
+    "overview": "Overview", "shm": "shm", "msg": "msg", "sem": "sem",
+    "pmq": "mq", "pshm": "pshm", "psem": "psem", "findings": "Findings",
+}
+VIEWS: tuple[str, ...] = ("overview", *KINDS, "findings")
+
+#: The intervals `+` and `-` step through (seconds).
+INTERVAL_STEPS: tuple[float, ...] = (0.25, 0.5, 1, 2, 3, 5, 10, 30, 60)
+
+#: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
+FREEZE_FROM_ROWS = 1000
+
+#: Actions that change IPC objects: disabled (and hidden) under --read-only.
+CHANGING_ACTIONS: frozenset[str] = frozenset()
+
+
+class IpcScopeApp(App[None]):
+    """Live view of the System V and POSIX IPC objects of this IPC namespace."""
+
+    TITLE = "ipcscope"
+    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss"]
+    COMMANDS = App.COMMANDS | {JumpProvider}
+    AUTO_FOCUS = "#table-shm"  # the initial view's table, so keys work from the first frame
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (140, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", tooltip="Show every key", id="app.help"),
+        # Priority: handled before the keys typed right after it are routed, so they reach the
+        # filter; check_action lets "/" through to an Input that has focus (POSIX names).
+        Binding("slash", "filter", "Filter", tooltip="Filter by key, id, name or owner", priority=True,
+                id="app.filter"),
+        Binding("space", "pause", "Pause", tooltip="Stop applying new snapshots", id="app.pause"),
+        Binding("space", "resume", "Resume", tooltip="Apply snapshots again", id="app.resume"),
+        Binding("r", "refresh", "Refresh", tooltip="Poll now (while paused: one step)", id="app.refresh"),
+        Binding("plus,equals_sign", "slower", "Slower", show=False,
+                tooltip="Longer refresh interval", id="app.slower"),
+        Binding("minus", "faster", "Faster", show=False, tooltip="Shorter refresh interval",
+                id="app.faster"),
+        Binding("0", "view('overview')", "Overview", show=False, tooltip="Show the overview: limits, usage, totals",
+                id="app.view.overview"),
+        Binding("1", "view('shm')", "shm", show=False, tooltip="Show System V shared memory", id="app.view.shm"),
+        Binding("2", "view('msg')", "msg", show=False, tooltip="Show System V message queues", id="app.view.msg"),
+        Binding("3", "view('sem')", "sem", show=False, tooltip="Show System V semaphore sets", id="app.view.sem"),
+        Binding("4", "view('pmq')", "mq", show=False, tooltip="Show POSIX message queues", id="app.view.pmq"),
+        Binding("5", "view('pshm')", "pshm", show=False, tooltip="Show POSIX shared memory", id="app.view.pshm"),
+        Binding("6", "view('psem')", "psem", show=False, tooltip="Show POSIX named semaphores",
+                id="app.view.psem"),
+        Binding("7,exclamation_mark", "view('findings')", "Findings", show=False,
+                tooltip="Show findings: what is stuck and why", id="app.view.findings"),
+    ]
+
+    paused: reactive[bool] = reactive(False, bindings=True)
+    """True while new snapshots are received but not applied."""
+
+    interval: reactive[float] = reactive(1.0, init=False)
+    """Seconds between polls."""
+
+    def __init__(self, *, interval: float = 1.0, read_only: bool = False,
+                 source: SnapshotSource | None = None, clock: Callable[[], float] = time.time,
+                 poll: bool = True, process_info: ProcessInfo | None = None,
+                 peek: Peek | None = None) -> None:
+        """`process_info` (PID -> name) and `peek` (msqid -> queued messages) go to the detail
+        panes; tests and --demo inject fixed ones so no live process or queue is ever asked."""
+        super().__init__()
+        self._process_info = process_info
+        self._peek = peek
+        self.set_reactive(IpcScopeApp.interval, interval)
+        self.read_only = read_only
+        self.source: SnapshotSource = source if source is not None else LiveSource(clock)
+        self.clock = clock
+        self.poll_enabled = poll
+        self.history = History()
+        #: the snapshot shown, and the newest one received (differs while paused)
+        self.snapshot: Snapshot | None = None
+        self.latest: Snapshot | None = None
+        self._timer: Timer | None = None
+        self._expiry_timer: Timer | None = None
+        self._poll_worker: Worker | None = None
+        self._poll_again = False
+        self._step = False
+        self._last_error = ""
+        self._frozen_rows = 0
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="status")
+        yield Notice(id="notice")
+        with TabbedContent(id="views", initial="view-shm"):
+            with TabPane(self._tab_label("overview", None), id="view-overview"):
+                yield Overview(id="overview")
+            for kind in KINDS:
+                with TabPane(self._tab_label(kind, 0), id=f"view-{kind}"):
+                    yield KindView(kind, id=f"kind-{kind}", process_info=self._process_info,
+                                   peek=self._peek)
+            with TabPane(self._tab_label("findings", None), id="view-findings"):
+                yield Static(FINDINGS_PLACEHOLDER, id="findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Notice).say(None)
+        self._show_header()
+        if self.poll_enabled:
+            self._restart_timer()
+            self.request_poll()
+        else:
+            # Tests, --demo and screenshots: the source is instant, so the first frame has data.
+            self.apply_snapshot(self.source())
+
+    @staticmethod
+    def _tab_label(view: str, count: int | None) -> str:
+        number = VIEWS.index(view)
+        label = f"[b]{number}[/b] {VIEW_LABELS[view]}"
+        return label if count is None else f"{label} [dim]{count}[/dim]"
+
+    @property
+    def active_view(self) -> str:
+        """"overview", a kind ("shm" ...) or "findings"; "" before the views are mounted."""
+        tabs = self.query_one_optional(TabbedContent) if self.is_running else None
+        return tabs.active.removeprefix("view-") if tabs is not None else ""
+
+    def kind_view(self, kind: str) -> KindView:
+        return self.query_one(f"#kind-{kind}", KindView)
+
+    def _active_kind_view(self) -> KindView | None:
+        view = self.active_view
+        return self.kind_view(view) if view in KINDS else None
+
+    # ------------------------------------------------------------------ polling
+
+    def request_poll(self) -> None:
+        """Ask for a snapshot; if one is being taken, ask again when it is done (never two at once)."""
+        if self._poll_worker is not None and not self._poll_worker.is_finished:
+            self._poll_again = True
+            return
+        self._poll_worker = self._poll()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False, description="poll source")
+    def _poll(self) -> None:
+        worker = get_current_worker()
+        snapshot = call_abandonable(self.source, lambda: worker.is_cancelled)
+        if snapshot is not None and not worker.is_cancelled:
+            self.post_message(SnapshotReady(snapshot))
+
+    @on(Worker.StateChanged)
+    def _poll_finished(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "poll" or not event.worker.is_finished:
+            return
+        if event.state == WorkerState.ERROR:
+            message = f"Could not take a snapshot: {event.worker.error}"
+            if message != self._last_error:  # once per distinct error, not every second
+                self.notify(message, severity="error", timeout=8)
+            self._last_error = message
+        elif event.state == WorkerState.SUCCESS:
+            self._last_error = ""
+        if self._poll_again and self.is_running:
+            self._poll_again = False
+            self.request_poll()
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self.latest = message.snapshot
+        if self.paused and not self._step:
+            return
+        self._step = False
+        self.apply_snapshot(message.snapshot)
+
+    def _restart_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(self.interval, self.request_poll, name="poll")
+
+    # ------------------------------------------------------------------ applying a snapshot
+
+    def apply_snapshot(self, snapshot: Snapshot) -> None:
+        """Show `snapshot` everywhere, as a difference to what is shown."""
+        now = self.clock()
+        self.snapshot = snapshot
+        self.history.record(snapshot)
+        active = self.active_view
+        with self.batch_update():
+            self._show_header()
+            self.query_one(Notice).say(global_notice(snapshot), wrap=False)
+            tabs = self.query_one(TabbedContent)
+            for kind in KINDS:
+                view = self.kind_view(kind)
+                view.apply(snapshot, now, self.history, show_detail=kind == active)
+                label = self._tab_label(kind, view.table.total)
+                tab = tabs.get_tab(f"view-{kind}")
+                if tab.label.markup != label:
+                    tab.label = label
+            if active == "overview":  # hidden, it would only cost time; updated when shown
+                self.query_one(Overview).update_snapshot(snapshot, now=now)
+        self._schedule_expiry(now)
+        self._freeze_long_lived(self._row_total())
+
+    def _row_total(self) -> int:
+        return sum(self.kind_view(kind).table.row_count for kind in KINDS)
+
+    def _freeze_long_lived(self, rows: int) -> None:
+        """Move what is alive now (widgets, table rows) out of the garbage collector's sight.
+
+        With thousands of rows, every full collection walks hundreds of thousands of long-lived
+        objects (200 ms at 5,000 rows), and each poll's fresh objects trigger one every few polls:
+        a periodic stutter. gc.freeze() after the table has grown (the first load, then each
+        doubling) leaves the collector only the young objects. The cost is that a frozen object
+        which later becomes cyclic garbage is never freed; table cells and model objects hold no
+        cycles, and a freeze happens only a few times per session.
+        """
+        if rows >= max(2 * self._frozen_rows, FREEZE_FROM_ROWS):
+            gc.collect()
+            gc.freeze()
+            self._frozen_rows = rows
+
+    def _schedule_expiry(self, now: float) -> None:
+        """Highlights and lingering rows must end on time even if the next poll is far away."""
+        delays = [d for kind in KINDS if (d := self.kind_view(kind).table.next_expiry(now)) is not None]
+        if self._expiry_timer is not None:
+            self._expiry_timer.stop()
+            self._expiry_timer = None
+        if delays:
+            self._expiry_timer = self.set_timer(min(delays) + 0.05, self._expire, name="expiry")
+
+    def _expire(self) -> None:
+        if self.paused:
+            return
+        now = self.clock()
+        active = self.active_view
+        with self.batch_update():
+            for kind in KINDS:
+                self.kind_view(kind).expire(now, show_detail=kind == active)
+        self._schedule_expiry(now)
+
+    def _show_header(self) -> None:
+        environment = self.snapshot.environment if self.snapshot is not None else None
+        self.query_one(StatusHeader).show(environment, interval=self.interval, paused=self.paused,
+                                          read_only=self.read_only)
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CHANGING_ACTIONS and self.read_only:
+            return False
+        if action == "filter":
+            return (len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
+                    and self._active_kind_view() is not None)
+        if action == "pause":
+            return not self.paused
+        if action == "resume":
+            return self.paused
+        return True
+
+    def action_pause(self) -> None:
+        self.paused = True
+
+    def action_resume(self) -> None:
+        self.paused = False
+        if self.latest is not None and self.latest is not self.snapshot:
+            self.apply_snapshot(self.latest)
+
+    def watch_paused(self, paused: bool) -> None:
+        self._show_header()
+
+    def action_refresh(self) -> None:
+        self._step = self.paused
+        if self._timer is not None:
+            self._timer.reset()
+        self.request_poll()
+
+    def action_slower(self) -> None:
+        self.interval = next((s for s in INTERVAL_STEPS if s > self.interval), self.interval)
+
+    def action_faster(self) -> None:
+        self.interval = next((s for s in reversed(INTERVAL_STEPS) if s < self.interval), self.interval)
+
+    def watch_interval(self, interval: float) -> None:
+        if self._timer is not None:
+            self._restart_timer()
+        self._show_header()
+
+    def action_view(self, view: str) -> None:
+        self.query_one(TabbedContent).active = f"view-{view}"
+        self._focus_active_view()
+
+    def action_filter(self) -> None:
+        view = self._active_kind_view()
+        if view is not None:
+            view.action_filter()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.key_sections()))
+
+    def jump_to(self, row_key: str) -> None:
+        """Show the object `row_key` ("shm:3"): its view, its row (clearing a filter that hides it)."""
+        kind = row_key.split(":", 1)[0]
+        if kind not in KINDS:
+            return
+        view = self.kind_view(kind)
+        if not view.table.has_object(row_key):
+            self.notify(f"{row_key} is gone.", severity="warning")
+            return
+        self.action_view(kind)
+        if not view.table.move_to(row_key):
+            view.clear_filter()
+            view.table.move_to(row_key)
+        view.focus_table()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        view = self._active_kind_view()
+        if view is not None:
+            view.refresh_detail()
+        elif self.active_view == "overview" and self.snapshot is not None:
+            self.query_one(Overview).update_snapshot(self.snapshot, now=self.clock())
+        self.call_after_refresh(self._focus_active_view)
+
+    def _focus_active_view(self) -> None:
+        view = self._active_kind_view()
+        if view is not None and not view.has_focus_within:
+            view.focus_table()
+
+    # ------------------------------------------------------------------ keys, help, palette
+
+    def key_sections(self) -> tuple[KeySection, ...]:
+        everywhere = key_rows(self, [*self.BINDINGS, *App.BINDINGS])
+        palette = KeyRow((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),),
+                         "command_palette", "Palette", "Jump to an object, run any action")
+        return (
+            KeySection("Everywhere", (*everywhere, palette)),
+            KeySection("Object views", key_rows(self, KindView.BINDINGS)),
+            KeySection("Table", key_rows(self, table_bindings(ObjectTable))),
+            KeySection("Detail pane", key_rows(self, DetailScroll.BINDINGS)),
+            KeySection("Filter", (*key_rows(self, FilterBar.BINDINGS),
+                                  KeyRow(("enter",), "submit", "Done", "Keep the filter, back to the table"))),
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for bindings, target in (
+            (self.BINDINGS, lambda: self),
+            (KindView.BINDINGS, self._active_kind_view),
+        ):
+            for row in key_rows(self, bindings):
+                if row.action == "quit" or not self._palette_allows(row.action):
+                    continue
+                title = row.detail if row.action.startswith("view(") else row.name
+                help_text = f"{row.detail}  (key: {' '.join(row.keys)})" if row.detail else f"key: {' '.join(row.keys)}"
+                yield SystemCommand(title, help_text, partial(self._run_in, target, row.action))
+
+    def _palette_allows(self, action: str) -> bool:
+        name = action.split("(", 1)[0]
+        return self.check_action(name, ()) is not False
+
+    def _run_in(self, target: Callable[[], object], action: str) -> None:
+        node = target()
+        if node is not None:
+            self.call_later(self.run_action, action, node)

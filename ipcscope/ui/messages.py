@@ -1,0 +1,19 @@
+"""Messages between the poll worker and the UI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ipcscope.model import Snapshot
+
+
+@dataclass
+class SnapshotReady(Message):
+    """A poll finished. Only the newest unprocessed one matters, so a newer one replaces it."""
+
+    snapshot: Snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SnapshotReady)

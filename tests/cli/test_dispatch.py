@@ -1,0 +1,58 @@
+"""The dispatcher builds only the parser of the command being run; help still lists every command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+import pytest
+
+from ipcscope.cli import COMMAND_MODULES, SUBCOMMAND_MODULES, build_parser, main, modules_for
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return set(subparsers.choices)
+
+
+def _present(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.parametrize("module", SUBCOMMAND_MODULES)
+def test_command_table_matches_what_each_module_registers(module: str) -> None:
+    if not _present(module):
+        pytest.skip(f"{module} is not on this branch")
+    listed = {command for command, owner in COMMAND_MODULES.items() if owner == module}
+    assert _commands(build_parser([module])) == listed
+
+
+@pytest.mark.parametrize("argv, module", [
+    (["list", "--json"], "ipcscope.cli.list_cmd"),
+    (["--read-only", "rm", "shm", "3"], "ipcscope.cli.actions_cmd"),
+    (["--interval", "2", "doctor"], "ipcscope.cli.doctor_cmd"),
+    (["send", "3", "list"], "ipcscope.cli.actions_cmd"),  # the first command word counts
+])
+def test_only_the_commands_module_is_built(argv: list[str], module: str) -> None:
+    assert modules_for(argv) == (module,)
+
+
+@pytest.mark.parametrize("argv", [[], ["--help", "list"], ["--he", "list"], ["-h"], ["bogus"],
+                                  ["--read-only"]])
+def test_every_module_without_a_command_or_with_main_help(argv: list[str]) -> None:
+    assert modules_for(argv) == SUBCOMMAND_MODULES
+
+
+def test_main_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    present = [c for c, m in COMMAND_MODULES.items() if _present(m)]
+    assert present and all(command in text for command in present)
+
+
+def test_a_command_whose_module_is_absent_builds_every_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """So the error lists the commands there are, not an empty choice."""
+    monkeypatch.setitem(COMMAND_MODULES, "nowhere", "ipcscope.cli.no_such_module")
+    assert modules_for(["nowhere"]) == SUBCOMMAND_MODULES
