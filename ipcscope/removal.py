@@ -117,7 +117,11 @@ def plan_removal(snapshot: Snapshot, ref: ObjectRef) -> RemovalPlan:
     holders = scan.holders_of(ref) if scan else ()
     waiters = tuple(w for w in scan.waiters_of(ref) if w.state == "waiting") if scan else ()
     if isinstance(obj, SysvObject):
-        title = f"Remove {noun} {obj.id} (key {format_key(obj.key)}, owner {obj.owner or obj.uid})?"
+        key = format_key(obj.key)
+        original = scan.original_keys.get(obj.id) if scan and isinstance(obj, ShmSegment) else None
+        if original is not None and obj.key == 0:  # IPC_RMID made it private; the maps still say
+            key += f", was {format_key(original)}"
+        title = f"Remove {noun} {obj.id} (key {key}, owner {obj.owner or obj.uid})?"
     else:
         title = f"Unlink {noun} {obj.name} (owner {obj.owner or obj.uid})?"
     lines: list[str] = []
@@ -139,8 +143,13 @@ def plan_removal(snapshot: Snapshot, ref: ObjectRef) -> RemovalPlan:
 
 def _shm_lines(obj: ShmSegment, holders: tuple[ProcessRef, ...]) -> list[str]:
     if obj.dest:
-        return ["It is already marked for destruction: removing it again changes nothing; "
-                "it is freed when the last process detaches."]
+        lines = ["It is already marked for destruction: removing it again changes nothing; "
+                 "it is freed when the last process detaches."]
+        if obj.nattch:
+            who = f" ({_who(holders)})" if holders else ""
+            lines.append(f"Still attached: {obj.nattch} (kernel count){who}; they keep using it "
+                         "until they detach or exit.")
+        return lines
     if obj.nattch == 0:
         return [f"Nothing is attached: the segment and its {human_size(obj.size)} of contents are freed at once."]
     who = f" ({_who(holders)})" if holders else ""

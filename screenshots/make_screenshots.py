@@ -30,9 +30,19 @@ SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
     "help": (("question_mark",), "Every key, generated from the bindings"),
 }
 
+#: the playground's dialogs: the demo app with changes allowed (nothing is run: the demo objects
+#: do not exist here, the dialogs only show what they would call)
+PLAYGROUND_SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "create": (("1", "c", *"0x1c0ffee1", "tab", "ctrl+u", *"64K", "tab", "ctrl+u", *"0640"),
+               "Create: the C call as you type, the problem beside its field"),
+    "semop": (("3", "O", "tab", "tab", "tab", "space", "tab", "tab", "enter", "ctrl+u", "2"),
+              "The semop builder: several operations, one atomic semop"),
+    "remove": (("1", "x"), "Removal says what will happen; the focus is on Cancel"),
+}
 
-async def shoot(name: str, keys: tuple[str, ...]) -> Path:
-    app = demo_app()
+
+async def shoot(name: str, keys: tuple[str, ...], *, read_only: bool = True) -> Path:
+    app = demo_app(read_only=read_only)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
         await pilot.pause()
@@ -55,6 +65,8 @@ async def shoot_lab() -> Path:
 async def main() -> None:
     for name, (keys, _caption) in SHOTS.items():
         print(await shoot(name, keys))
+    for name, (keys, _caption) in PLAYGROUND_SHOTS.items():
+        print(await shoot(name, keys, read_only=False))
     print(await shoot_lab())
 
 

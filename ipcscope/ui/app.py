@@ -7,7 +7,8 @@ sources.call_abandonable).
 
 To add a key: a Binding with an id on the widget where it acts, plus its `action_*` method. The
 help screen and the command palette pick it up from the bindings. An action that changes IPC
-objects must also be listed in CHANGING_ACTIONS so `--read-only` disables it.
+objects must also be listed in CHANGING_ACTIONS so `--read-only` disables it. The playground's
+keys (create, send, semop, remove, ...) come from the base class, ipcscope.ui.playground.
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.history import History
 from ipcscope.ui.lab_control import LAB_ACTIONS, LAB_BINDINGS, LabControl
 from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
+from ipcscope.runner import OperationRunner
 from ipcscope.ui.messages import SnapshotReady
+from ipcscope.ui.playground import (
+    PLAYGROUND_ACTIONS,
+    PLAYGROUND_BINDINGS,
+    PLAYGROUND_CHANGING,
+    PlaygroundApp,
+)
 from ipcscope.ui.screens.help import HelpScreen
 from ipcscope.ui.sources import LiveSource, SnapshotSource, call_abandonable
 from ipcscope.ui.texts import FINDINGS_PLACEHOLDER, global_notice
@@ -56,10 +64,10 @@ INTERVAL_STEPS: tuple[float, ...] = (0.25, 0.5, 1, 2, 3, 5, 10, 30, 60)
 FREEZE_FROM_ROWS = 1000
 
 #: Actions that change IPC objects: disabled (and hidden) under --read-only.
-CHANGING_ACTIONS: frozenset[str] = frozenset()
+CHANGING_ACTIONS: frozenset[str] = PLAYGROUND_CHANGING
 
 
-class IpcScopeApp(LabControl, App[None]):
+class IpcScopeApp(LabControl, PlaygroundApp):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
@@ -94,6 +102,8 @@ class IpcScopeApp(LabControl, App[None]):
         Binding("7,exclamation_mark", "view('findings')", "Findings", show=False,
                 tooltip="Show findings: what is stuck and why", id="app.view.findings"),
         *LAB_BINDINGS,
+        # Last, so the footer lists the shell's keys first.
+        *PLAYGROUND_BINDINGS,
     ]
 
     paused: reactive[bool] = reactive(False, bindings=True)
@@ -105,11 +115,13 @@ class IpcScopeApp(LabControl, App[None]):
     def __init__(self, *, interval: float = 1.0, read_only: bool = False,
                  source: SnapshotSource | None = None, clock: Callable[[], float] = time.time,
                  poll: bool = True, process_info: ProcessInfo | None = None,
-                 peek: Peek | None = None, lab: str | None = None) -> None:
+                 peek: Peek | None = None, lab: str | None = None,
+                 runner: OperationRunner | None = None) -> None:
         """`process_info` (PID -> name) and `peek` (msqid -> queued messages) go to the detail
         panes; tests and --demo inject fixed ones so no live process or queue is ever asked.
-        `lab`: a teaching lab to start at once (`ipcscope lab run NAME`)."""
-        super().__init__()
+        `lab`: a teaching lab to start at once (`ipcscope lab run NAME`).
+        `runner` runs the calls that can block, in helper processes (one is made if not given)."""
+        super().__init__(runner=runner)
         self._init_labs(lab)
         self._process_info = process_info
         self._peek = peek
@@ -242,6 +254,7 @@ class IpcScopeApp(LabControl, App[None]):
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
         self._schedule_expiry(now)
         self._freeze_long_lived(self._row_total())
+        self.playground_snapshot_applied()
 
     def _row_total(self) -> int:
         return sum(self.kind_view(kind).table.row_count for kind in KINDS)
@@ -292,6 +305,9 @@ class IpcScopeApp(LabControl, App[None]):
             return self.lab_action_allowed(action)
         if action in CHANGING_ACTIONS and self.read_only:
             return False
+        allowed = self.check_playground_action(action)
+        if allowed is not True:
+            return allowed
         if action == "filter":
             return (len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
                     and self._active_kind_view() is not None)
@@ -374,11 +390,13 @@ class IpcScopeApp(LabControl, App[None]):
     # ------------------------------------------------------------------ keys, help, palette
 
     def key_sections(self) -> tuple[KeySection, ...]:
-        everywhere = key_rows(self, [*self.BINDINGS, *App.BINDINGS])
+        shell = [binding for binding in self.BINDINGS if binding not in PLAYGROUND_BINDINGS]
+        everywhere = key_rows(self, [*shell, *App.BINDINGS])
         palette = KeyRow((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),),
                          "command_palette", "Palette", "Jump to an object, run any action")
         return (
             KeySection("Everywhere", (*everywhere, palette)),
+            KeySection("Playground", key_rows(self, PLAYGROUND_BINDINGS)),
             KeySection("Object views", key_rows(self, KindView.BINDINGS)),
             KeySection("Table", key_rows(self, table_bindings(ObjectTable))),
             KeySection("Detail pane", key_rows(self, DetailScroll.BINDINGS)),
@@ -394,6 +412,8 @@ class IpcScopeApp(LabControl, App[None]):
         ):
             for row in key_rows(self, bindings):
                 if row.action == "quit" or not self._palette_allows(row.action):
+                    continue
+                if row.action in PLAYGROUND_ACTIONS:  # listed per action by PlaygroundApp
                     continue
                 title = row.detail if row.action.startswith("view(") else row.name
                 help_text = f"{row.detail}  (key: {' '.join(row.keys)})" if row.detail else f"key: {' '.join(row.keys)}"

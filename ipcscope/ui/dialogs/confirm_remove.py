@@ -1,0 +1,160 @@
+"""The removal confirmation: what will happen, in plain words, with the focus on Cancel.
+
+The text is `removal.plan_removal`'s: who is attached, which waiters get EIDRM, how many
+messages are lost, that a segment with attachments is only marked dest. Confirming runs the
+`Remove` action on the object *as it was shown*: it is re-checked first, and if its id was
+reused or it changed meanwhile (ObjectChanged), nothing is removed and the dialog says so.
+Dismisses with True only when something was removed (or marked dest).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from ipcscope.actions import Remove
+from ipcscope.core.errors import IpcError, ValidationError
+from ipcscope.model import PosixObject
+from ipcscope.removal import ObjectChanged, RemovalPlan
+from ipcscope.ui.dialogs.outcome import ActionDone, describe_error
+
+
+def bullets(lines: tuple[str, ...]) -> Table:
+    """A bulleted list whose wrapped lines stay indented under their text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    for line in lines:
+        grid.add_row("•", Text(line))
+    return grid
+
+
+class ConfirmRemove(ModalScreen[bool]):
+    """Asks before removing one object; escape or Cancel removes nothing."""
+
+    DEFAULT_CSS = """
+    ConfirmRemove {
+        align: center middle;
+    }
+    ConfirmRemove > #dialog {
+        width: 84;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        padding: 0 1;
+        border: thick $error 70%;
+        background: $surface;
+    }
+    ConfirmRemove #remove-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    ConfirmRemove #remove-consequences {
+        height: auto;
+    }
+    ConfirmRemove #remove-call {
+        margin-top: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    ConfirmRemove #remove-outcome {
+        margin-top: 1;
+        color: $text-error;
+        height: auto;
+    }
+    ConfirmRemove #remove-buttons {
+        height: auto;
+        align-horizontal: right;
+        margin-top: 1;
+    }
+    ConfirmRemove #remove-buttons Button {
+        margin-left: 2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="remove.cancel"),
+        Binding("left,right", "switch", "Switch button", show=False, id="remove.switch"),
+    ]
+
+    AUTO_FOCUS = "#cancel"
+
+    def __init__(self, plan: RemovalPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        posix = isinstance(plan.expected, PosixObject)
+        with Vertical(id="dialog"):
+            yield Static(Text(plan.title), id="remove-title")
+            yield Static(bullets(plan.consequences), id="remove-consequences")
+            yield Static(Text.assemble(("C ", "bold"), plan.call), id="remove-call")
+            yield Static(id="remove-outcome")
+            with Horizontal(id="remove-buttons"):
+                yield Button("Cancel" if plan.possible else "Close", id="cancel", compact=True)
+                yield Button("Unlink" if posix else "Remove", variant="error", id="remove",
+                             compact=True, disabled=not plan.possible)
+
+    def on_mount(self) -> None:
+        self.query_one("#remove-outcome", Static).display = False
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_switch(self) -> None:
+        self.focus_next(Button)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#remove")
+    def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.confirm()
+
+    def confirm(self) -> None:
+        """Remove the object shown, if it is still that object."""
+        if self.plan.expected is None:
+            return
+        try:
+            request = Remove.parse({}, target=self.plan.expected)
+        except ValidationError as error:
+            self._say(describe_error(error))
+            return
+        try:
+            result = request.run()
+        except ObjectChanged as error:
+            reason = error.message.removesuffix(": nothing removed")
+            self._refuse(f"Nothing was removed: {reason}.")
+            self.app.post_message(ActionDone(request, None))
+            return
+        except (IpcError, ValidationError) as error:
+            self._say(describe_error(error))
+            return
+        self.app.post_message(ActionDone(request, result))
+        self.app.notify(result.describe(), title="Removed")
+        self.dismiss(True)
+
+    def _say(self, text: str) -> None:
+        outcome = self.query_one("#remove-outcome", Static)
+        outcome.update(Text(text))
+        outcome.display = True
+
+    def _refuse(self, text: str) -> None:
+        """The object changed: removing again cannot be right; only Close is left."""
+        self._say(text)
+        self.query_one("#remove", Button).disabled = True
+        cancel = self.query_one("#cancel", Button)
+        cancel.label = "Close"
+        cancel.focus()

@@ -1,0 +1,51 @@
+"""A tiny app that shows one dialog, records what it returns and what it tells the app."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.console import Console
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ipcscope.actions import ActionLimits
+from ipcscope.ui.dialogs.outcome import ActionDone, OperationChanged
+
+#: fixed limits, so previews and snapshots do not depend on this machine's sysctls
+LIMITS = ActionLimits(shmmax=1 << 30)
+
+
+class DialogApp(App[None]):
+    """Pushes `make()` on mount; `results` gets what it dismisses with."""
+
+    def __init__(self, make: Callable[[], Screen[Any]]) -> None:
+        super().__init__()
+        self.make = make
+        self.results: list[Any] = []
+        self.done: list[ActionDone] = []
+        self.changed: list[OperationChanged] = []
+        self.keys_seen = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("behind the dialog", id="behind")
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make(), self.results.append)
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.done.append(message)
+
+    def on_operation_changed(self, message: OperationChanged) -> None:
+        self.changed.append(message)
+
+
+def text_of(widget: Any) -> str:
+    """The plain text a Static shows; a Rich renderable (a table) rendered unwrapped."""
+    rendered = widget.render()
+    if hasattr(rendered, "plain"):
+        return rendered.plain
+    console = Console(width=1000, color_system=None)
+    with console.capture() as capture:
+        console.print(getattr(rendered, "_renderable", rendered))
+    return "\n".join(line.rstrip() for line in capture.get().splitlines())
