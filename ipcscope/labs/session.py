@@ -82,6 +82,8 @@ class LabSession:
         self._state_file: StateFile | None = None
         self._lifeline: tuple[int, int] | None = None
         self._stopped = False
+        #: what the first stop() did; later calls (a finally after a failed start) report it again
+        self._stop_report = StopReport()
         #: the notice from cleaning up stale labs at start, or None
         self.stale_notice: str | None = None
 
@@ -244,7 +246,7 @@ class LabSession:
         with self._lock:
             if self._stopped or self._context is None or self._state_file is None:
                 self._stopped = True
-                return StopReport()
+                return self._stop_report
             self._stopped = True
             context = self._context
             stopped = context.stop_processes()
@@ -259,7 +261,8 @@ class LabSession:
             if not left:
                 self._state_file.remove()
                 shutil.rmtree(self._state_file.state.log_dir, ignore_errors=True)
-            return StopReport(tuple(stopped), tuple(removed), tuple(left))
+            self._stop_report = StopReport(tuple(stopped), tuple(removed), tuple(left))
+            return self._stop_report
 
     def __enter__(self) -> "LabSession":
         return self
