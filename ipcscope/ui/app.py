@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.model import KINDS, Snapshot
@@ -34,10 +34,12 @@ from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.messages import SnapshotReady
 from ipcscope.ui.screens.help import HelpScreen
 from ipcscope.ui.sources import LiveSource, SnapshotSource, call_abandonable
-from ipcscope.ui.texts import FINDINGS_PLACEHOLDER, global_notice
+from ipcscope.ui.texts import global_notice
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.detail import Peek
+from ipcscope.ui.widgets.findings import FindingsView
+from ipcscope.ui.findings_feed import FindingsFeed
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
 
@@ -125,6 +127,7 @@ class IpcScopeApp(App[None]):
         self._step = False
         self._last_error = ""
         self._frozen_rows = 0
+        self._findings_feed = FindingsFeed()
 
     # ------------------------------------------------------------------ layout
 
@@ -139,7 +142,7 @@ class IpcScopeApp(App[None]):
                     yield KindView(kind, id=f"kind-{kind}", process_info=self._process_info,
                                    peek=self._peek)
             with TabPane(self._tab_label("findings", None), id="view-findings"):
-                yield Static(FINDINGS_PLACEHOLDER, id="findings")
+                yield FindingsView(id="findings")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -235,8 +238,25 @@ class IpcScopeApp(App[None]):
                     tab.label = label
             if active == "overview":  # hidden, it would only cost time; updated when shown
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
+            self._show_findings(snapshot, now)
         self._schedule_expiry(now)
         self._freeze_long_lived(self._row_total())
+
+    def _show_findings(self, snapshot: Snapshot, now: float) -> None:
+        """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
+        update = self._findings_feed.update(snapshot, now)
+        if update is None:
+            return
+        findings, notes = update
+        self.query_one(FindingsView).update_findings(findings, notes=notes)
+        label = self._tab_label("findings", len(findings))
+        tab = self.query_one(TabbedContent).get_tab("view-findings")
+        if tab.label.markup != label:
+            tab.label = label
+
+    @on(FindingsView.JumpToObject)
+    def _jump_to_finding(self, message: FindingsView.JumpToObject) -> None:
+        self.jump_to(message.ref.row_key)
 
     def _row_total(self) -> int:
         return sum(self.kind_view(kind).table.row_count for kind in KINDS)
@@ -363,6 +383,8 @@ class IpcScopeApp(App[None]):
         view = self._active_kind_view()
         if view is not None and not view.has_focus_within:
             view.focus_table()
+        elif self.active_view == "findings":
+            self.query_one(FindingsView).table.focus()
 
     # ------------------------------------------------------------------ keys, help, palette
 

@@ -441,3 +441,33 @@ async def test_new_rows_land_in_sort_order_both_ways() -> None:
         await push(app, pilot, with_shm(demo_snapshot(), segment(0), segment(100), segment(101)))
         assert shown_keys(app)[-2:] == ["shm:100", "shm:101"] and shown_keys(app)[0] == "shm:0"
         assert t.sort_column == "id"
+
+
+# --------------------------------------------------------------------------- findings
+
+
+async def test_findings_view_lists_the_demo_findings_and_jumps_to_their_objects() -> None:
+    from ipcscope.doctor import diagnose
+    from ipcscope.ui.widgets.findings import FindingsView
+
+    app = make_app()
+    expected = diagnose(demo_snapshot(), now=DEMO_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(FindingsView)
+        assert view.findings == expected
+        label = app.query_one("#views").get_tab("view-findings").label.plain
+        assert label == f"7 Findings {len(expected)}"
+        await pilot.press("7")
+        await pilot.pause()
+        assert app.focused is view.table
+        await pilot.press("down")
+        target = view.current
+        assert target is not None and target.object.kind in ("shm", "msg", "sem", "pmq", "pshm", "psem")
+        await pilot.press("enter")
+        await pilot.pause()
+        kind = target.object.kind
+        assert app.active_view == kind
+        shown = table(app, kind)
+        assert app.focused is shown
+        row_key = shown.coordinate_to_cell_key(shown.cursor_coordinate).row_key.value
+        assert row_key == target.object.row_key
