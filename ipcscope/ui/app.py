@@ -31,9 +31,9 @@ from ipcscope.procinfo import ProcessInfo
 from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.history import History
 from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
-from ipcscope.ui.messages import SnapshotReady
+from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.screens.help import HelpScreen
-from ipcscope.ui.sources import LiveSource, SnapshotSource, call_abandonable
+from ipcscope.ui.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
 from ipcscope.ui.texts import global_notice
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
@@ -52,6 +52,9 @@ VIEWS: tuple[str, ...] = ("overview", *KINDS, "findings")
 
 #: The intervals `+` and `-` step through (seconds).
 INTERVAL_STEPS: tuple[float, ...] = (0.25, 0.5, 1, 2, 3, 5, 10, 30, 60)
+
+#: The process scan runs at most this often (seconds): it walks every process, the tables do not.
+MIN_SCAN_INTERVAL = 2.0
 
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
@@ -128,6 +131,9 @@ class IpcScopeApp(App[None]):
         self._last_error = ""
         self._frozen_rows = 0
         self._findings_feed = FindingsFeed()
+        self._scan_timer: Timer | None = None
+        self._scan_worker: Worker | None = None
+        self._scan: ScanResult | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -151,6 +157,7 @@ class IpcScopeApp(App[None]):
         if self.poll_enabled:
             self._restart_timer()
             self.request_poll()
+            self._restart_scan_timer()
         else:
             # Tests, --demo and screenshots: the source is instant, so the first frame has data.
             self.apply_snapshot(self.source())
@@ -206,16 +213,53 @@ class IpcScopeApp(App[None]):
             self.request_poll()
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        self.latest = message.snapshot
+        if not self.is_running:  # a worker's last message, delivered while the app shuts down
+            return
+        self.latest = with_scan(message.snapshot, self._scan)
+        if self._scan is None and self._scan_timer is not None:
+            self.request_scan()  # the first scan needs the first object snapshot
         if self.paused and not self._step:
             return
         self._step = False
-        self.apply_snapshot(message.snapshot)
+        self.apply_snapshot(self.latest)
 
     def _restart_timer(self) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_interval(self.interval, self.request_poll, name="poll")
+
+    # ------------------------------------------------------------------ process scan
+
+    def _restart_scan_timer(self) -> None:
+        """Scan on its own, slower cadence, only for a source that can scan."""
+        if self._scan_timer is not None:
+            self._scan_timer.stop()
+            self._scan_timer = None
+        if callable(getattr(self.source, "scan_processes", None)) and getattr(self.source, "scans", True):
+            self._scan_timer = self.set_interval(max(self.interval, MIN_SCAN_INTERVAL), self.request_scan,
+                                                 name="scan")
+
+    def request_scan(self) -> None:
+        """Scan processes against the newest snapshot, unless a scan is still running."""
+        if self.latest is None or (self._scan_worker is not None and not self._scan_worker.is_finished):
+            return
+        self._scan_worker = self._run_scan(self.latest)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False, description="scan processes")
+    def _run_scan(self, snapshot: Snapshot) -> None:
+        worker = get_current_worker()
+        scan = self.source.scan_processes  # type: ignore[attr-defined]
+        result = call_abandonable(lambda: scan(snapshot), lambda: worker.is_cancelled)
+        if result is not None and not worker.is_cancelled:
+            self.post_message(ScanReady(result))
+
+    def on_scan_ready(self, message: ScanReady) -> None:
+        if not self.is_running:
+            return
+        first = self._scan is None
+        self._scan = message.result
+        if first:
+            self.request_poll()  # show holders and findings now, not a poll later
 
     # ------------------------------------------------------------------ applying a snapshot
 
@@ -340,6 +384,8 @@ class IpcScopeApp(App[None]):
     def watch_interval(self, interval: float) -> None:
         if self._timer is not None:
             self._restart_timer()
+        if self._scan_timer is not None:
+            self._restart_scan_timer()
         self._show_header()
 
     def action_view(self, view: str) -> None:
