@@ -265,3 +265,27 @@ def test_procmap_query_and_the_maps_text_agree(segment) -> None:
     if not queried[2]:
         pytest.skip("this kernel has no PROCMAP_QUERY")
     assert queried[0] == by_text
+
+
+def test_a_wait_seen_first_dates_from_when_it_began_and_doctor_calls_it_stuck(semaphore_set: int) -> None:
+    """The scheduler says when a sleeping task last ran: one scan (and one `ipcscope doctor`
+    run) already knows the wait is old, without a previous scan having seen it start."""
+    import json
+    import subprocess
+    import sys
+
+    semid, row = semaphore_set, f"sem:{semaphore_set}"
+    with children() as kids:
+        started = time.time()
+        pid = kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
+        wait_for_state(pid, "S")
+        time.sleep(1.5)
+        scan = poll(ProcessScanner(), sem_snapshot(semid), waiters_count(row, 1))
+        (waiter,) = scan.waiters_of(row)
+        assert started - 0.5 <= waiter.since <= time.time() - 1.0
+        out = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", "--json", "--stuck-after", "1"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1, out.stderr
+        stuck = [f for f in json.loads(out.stdout)["findings"]
+                 if f["kind"] == "stuck-semaphore" and f["object"] == {"type": "sem", "id": semid}]
+        assert stuck and pid in stuck[0]["pids"]
