@@ -77,8 +77,8 @@ class IpcScopeApp(App[None]):
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key", id="app.help"),
         # Priority: handled before the keys typed right after it are routed, so they reach the
         # filter; check_action lets "/" through to an Input that has focus (POSIX names).
-        Binding("slash", "filter", "Filter", tooltip="Filter by key, id, name or owner", priority=True,
-                id="app.filter"),
+        Binding("slash", "filter", "Filter", priority=True, id="app.filter",
+                tooltip="Filter by key, id, name or owner; pid:N: what process N holds or waits on"),
         Binding("space", "pause", "Pause", tooltip="Stop applying new snapshots", id="app.pause"),
         Binding("space", "resume", "Resume", tooltip="Apply snapshots again", id="app.resume"),
         Binding("r", "refresh", "Refresh", tooltip="Poll now (while paused: one step)", id="app.refresh"),
@@ -415,6 +415,19 @@ class IpcScopeApp(App[None]):
             view.clear_filter()
             view.table.move_to(row_key)
         view.focus_table()
+
+    def show_process(self, pid: int) -> None:
+        """Filter every view holding one of `pid`'s objects to "pid:N"; show the first of them."""
+        from ipcscope.ui.commands import process_objects
+
+        keys = process_objects(self.snapshot.processes if self.snapshot else None).get(pid, ("", []))[1]
+        kinds = list(dict.fromkeys(key.split(":", 1)[0] for key in keys))
+        if not kinds:
+            self.notify(f"Process {pid} holds and waits on nothing now.", severity="warning")
+            return
+        for kind in kinds:
+            self.kind_view(kind).set_filter(f"pid:{pid}")
+        self.action_view(kinds[0])
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

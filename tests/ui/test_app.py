@@ -471,3 +471,35 @@ async def test_findings_view_lists_the_demo_findings_and_jumps_to_their_objects(
         assert app.focused is shown
         row_key = shown.coordinate_to_cell_key(shown.cursor_coordinate).row_key.value
         assert row_key == target.object.row_key
+
+
+# --------------------------------------------------------------------------- a process's objects
+
+
+async def test_pid_filter_shows_what_a_process_holds_or_waits_on() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "slash", *"pid:4238", "enter")
+        await pilot.pause()
+        assert shown_keys(app, "msg") == ["msg:3"]  # producer 4238 is blocked sending to msg 3
+        await pilot.press("1", "slash", *"pid:4101", "enter")
+        await pilot.pause()
+        assert shown_keys(app, "shm") == ["shm:3"]  # attached
+        await pilot.press("escape")
+        await pilot.press("slash", *"pid:999", "enter")
+        await pilot.pause()
+        assert shown_keys(app, "shm") == []
+
+
+async def test_palette_process_entry_filters_every_view_it_touches() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"process 4238")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.active_view == "msg"
+        assert shown_keys(app, "msg") == ["msg:3"]
+        assert table(app, "pmq").filter == "pid:4238" and shown_keys(app, "pmq") == ["pmq:/jobs"]
+        assert table(app, "shm").filter == ""  # views with none of its objects are left alone
