@@ -40,9 +40,22 @@ async def shoot(name: str, keys: tuple[str, ...]) -> Path:
     return Path(path)
 
 
+async def shoot_lab() -> Path:
+    """A teaching lab's step beside the tables (ipcscope.ui.lab_demo: nothing is started)."""
+    from ipcscope.ui.lab_demo import show_demo_step
+
+    app = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await show_demo_step(app)
+        await pilot.pause()
+        path = app.save_screenshot("lab.svg", str(HERE))
+    return Path(path)
+
+
 async def main() -> None:
     for name, (keys, _caption) in SHOTS.items():
         print(await shoot(name, keys))
+    print(await shoot_lab())
 
 
 if __name__ == "__main__":

@@ -90,7 +90,11 @@ def _open_app(name: str, args: argparse.Namespace) -> int:
               f"  ipcscope lab run {name} --auto\nor read its steps: ipcscope lab show {name}",
               file=sys.stderr)
         return 1
-    IpcScopeApp(lab=name, interval=args.interval, read_only=False).run()
+    app = IpcScopeApp(lab=name, interval=getattr(args, "interval", 1.0), read_only=False)
+    try:
+        app.run()
+    finally:
+        app.stop_lab_now()  # quitting already stopped it; this covers an app that ended otherwise
     return 0
 
 

@@ -30,6 +30,7 @@ from ipcscope.model import KINDS, Snapshot
 from ipcscope.procinfo import ProcessInfo
 from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.history import History
+from ipcscope.ui.lab_control import LAB_ACTIONS, LAB_BINDINGS, LabControl
 from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.screens.help import HelpScreen
@@ -63,7 +64,7 @@ FREEZE_FROM_ROWS = 1000
 CHANGING_ACTIONS: frozenset[str] = frozenset()
 
 
-class IpcScopeApp(App[None]):
+class IpcScopeApp(LabControl, App[None]):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
@@ -97,6 +98,7 @@ class IpcScopeApp(App[None]):
                 id="app.view.psem"),
         Binding("7,exclamation_mark", "view('findings')", "Findings", show=False,
                 tooltip="Show findings: what is stuck and why", id="app.view.findings"),
+        *LAB_BINDINGS,
     ]
 
     paused: reactive[bool] = reactive(False, bindings=True)
@@ -108,10 +110,12 @@ class IpcScopeApp(App[None]):
     def __init__(self, *, interval: float = 1.0, read_only: bool = False,
                  source: SnapshotSource | None = None, clock: Callable[[], float] = time.time,
                  poll: bool = True, process_info: ProcessInfo | None = None,
-                 peek: Peek | None = None) -> None:
+                 peek: Peek | None = None, lab: str | None = None) -> None:
         """`process_info` (PID -> name) and `peek` (msqid -> queued messages) go to the detail
-        panes; tests and --demo inject fixed ones so no live process or queue is ever asked."""
+        panes; tests and --demo inject fixed ones so no live process or queue is ever asked.
+        `lab`: a teaching lab to start at once (`ipcscope lab run NAME`)."""
         super().__init__()
+        self._init_labs(lab)
         self._process_info = process_info
         self._peek = peek
         self.set_reactive(IpcScopeApp.interval, interval)
@@ -161,6 +165,7 @@ class IpcScopeApp(App[None]):
         else:
             # Tests, --demo and screenshots: the source is instant, so the first frame has data.
             self.apply_snapshot(self.source())
+        self._mount_labs()
 
     @staticmethod
     def _tab_label(view: str, count: int | None) -> str:
@@ -347,6 +352,8 @@ class IpcScopeApp(App[None]):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LAB_ACTIONS:
+            return self.lab_action_allowed(action)
         if action in CHANGING_ACTIONS and self.read_only:
             return False
         if action == "filter":

@@ -162,7 +162,7 @@ async def test_denied_processes_are_counted() -> None:
     assert "14 processes of other users were not inspected" in text
     snap = demo_snapshot()
     text = await detail_text("sem:2", snapshot=replace(snap, processes=replace(snap.processes, denied=3)))
-    assert "3 processes were not inspected (other users' processes need root)" in text
+    assert "3 process(es) could not be inspected" in text
 
 
 async def test_sparklines_follow_the_history() -> None:
@@ -224,7 +224,7 @@ async def test_overview_updates_in_place_and_colours_by_level() -> None:
         assert str(app.query_one("#overview-counts", DataTable).get_cell("msg", "OBJECTS")) == "0"
         text = visible_text(overview)
         assert "1 semaphore set is not readable by uid 1000" in text
-        assert "14 processes were not inspected" in text
+        assert "14 processes of other users were not inspected" in text
 
 
 async def test_overview_cuts_descriptions_only_when_narrow() -> None:

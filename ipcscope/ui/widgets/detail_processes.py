@@ -106,7 +106,7 @@ def scan_note(ctx: Context) -> Text | None:
     if scan is None or not (scan.denied or scan.notes):
         return None
     lines = list(scan.notes)
-    if scan.denied and not any(str(scan.denied) in note for note in scan.notes):
-        lines.insert(0, f"{scan.denied} processes were not inspected (other users' processes need "
-                        "root): holders and waiters may be missing.")
+    if scan.denied and not scan.notes:
+        lines.insert(0, f"{scan.denied} process(es) could not be inspected: holders and waiters "
+                        "may be missing.")
     return Text("\n".join(lines), style=ctx.style("text-warning"))

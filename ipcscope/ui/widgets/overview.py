@@ -143,8 +143,12 @@ def notes(snapshot: Snapshot) -> Text:
     scan = snapshot.processes
     if scan is None:
         lines.append("Process scan not available yet: holders and waiters are not known.")
-    elif scan.denied:
-        lines.append(f"{scan.denied} processes were not inspected (other users' processes need root).")
+    else:
+        # The scanner's notes say why processes were not inspected (other users, a security
+        # module, another namespace); a reason of our own could be wrong, e.g. for root.
+        lines.extend(scan.notes)
+        if scan.denied and not scan.notes:
+            lines.append(f"{scan.denied} process(es) could not be inspected: holders and waiters may be missing.")
     if not lines:
         return Text("No warnings.", style="italic")
     text = Text("Warnings\n", style="bold")
