@@ -139,7 +139,7 @@ async def refresh_benchmark(count: int, rounds: int) -> None:
                   f"source + diff + table update; {painted:5.1f} ms CPU with layout and paint")
 
 
-async def idle_benchmark(count: int, seconds: float, label: str = "") -> None:
+async def idle_benchmark(count: int, seconds: float, label: str = "", warmup: float = 1.5) -> None:
     """The real 1 s poll timer against a StaticSource (the probe's own cost is not the app's)."""
     base = replace(demo_snapshot(processes=False), shm=segments(count), msg=(), sem=(), pmq=(),
                    pshm=(), psem=())
@@ -147,7 +147,7 @@ async def idle_benchmark(count: int, seconds: float, label: str = "") -> None:
     app = IpcScopeApp(source=source, clock=lambda: DEMO_NOW, poll=True,
                       process_info=FixedProcessInfo(), peek=lambda msqid: [])
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(1.5)  # first load out of the way
+        await pilot.pause(warmup)  # first load out of the way (and, if long, the sparklines full)
         calls_before = source.calls
         cpu0, wall0 = time.process_time(), time.perf_counter()
         await asyncio.sleep(seconds)
@@ -161,19 +161,24 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=1.5,
+                        help="seconds before measuring idle; past the sparkline width (30 polls) "
+                             "the detail pane stops changing")
     parser.add_argument("--breakdown", action="store_true",
                         help="also measure idle without the detail pane's re-render and the history")
     args = parser.parse_args()
     asyncio.run(refresh_benchmark(args.objects, args.rounds))
-    asyncio.run(idle_benchmark(args.objects, args.idle_seconds))
+    asyncio.run(idle_benchmark(args.objects, args.idle_seconds, warmup=args.warmup))
     if args.breakdown:
         from ipcscope.ui.history import History
         from ipcscope.ui.widgets.detail import DetailPane
 
         DetailPane.show = lambda self, *a, **k: None  # type: ignore[method-assign]
-        asyncio.run(idle_benchmark(args.objects, args.idle_seconds, ", without the detail pane"))
+        asyncio.run(idle_benchmark(args.objects, args.idle_seconds, ", without the detail pane",
+                                   warmup=args.warmup))
         History.record = lambda self, snapshot: None  # type: ignore[method-assign]
-        asyncio.run(idle_benchmark(args.objects, args.idle_seconds, ", without detail and history"))
+        asyncio.run(idle_benchmark(args.objects, args.idle_seconds, ", without detail and history",
+                                   warmup=args.warmup))
 
 
 if __name__ == "__main__":

@@ -52,35 +52,11 @@ def take_real_snapshot() -> Snapshot:
     """A snapshot of this machine with a process scan and the waited-on queues peeked."""
     from ipcscope.probe import take_snapshot
     from ipcscope.probe.processes import ProcessScanner
+    from ipcscope.probe.queued import peek_waited_queues
 
     snapshot = take_snapshot()
     scan = ProcessScanner().scan(snapshot)
     return peek_waited_queues(replace(snapshot, processes=scan))
-
-
-def peek_waited_queues(snapshot: Snapshot) -> Snapshot:
-    """Fill `queued_types` (MSG_COPY, never consumes) of queues a msgrcv waiter sleeps on.
-
-    A queue that cannot be peeked (no read permission, kernel without CHECKPOINT_RESTORE, gone
-    meanwhile) keeps None, and the diagnosis then says nothing about its receivers.
-    """
-    scan = snapshot.processes
-    if scan is None:
-        return snapshot
-    from ipcscope.core import msg
-    from ipcscope.core.errors import IpcError
-
-    queues = []
-    for queue in snapshot.msg:
-        waited = any(w.op == "msgrcv" for w in scan.waiters_of(queue.ref))
-        if waited and queue.queued_types is None:
-            try:
-                types = tuple(message.mtype for message in msg.peek_all(queue.id))
-            except IpcError:
-                types = None
-            queue = replace(queue, queued_types=types)
-        queues.append(queue)
-    return replace(snapshot, msg=tuple(queues))
 
 
 #: The seam tests replace: returns the Snapshot to diagnose.

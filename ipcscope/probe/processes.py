@@ -29,6 +29,7 @@ from ipcscope.probe.procfs import (
     Stat,
     Status,
     SyscallLine,
+    parse_exec_start,
     parse_stat,
     parse_status,
     parse_syscall,
@@ -120,6 +121,10 @@ class _Proc:
     tids: tuple[str, ...] | None = None
 
 
+#: not read yet (None means: read, and unreadable)
+_UNREAD = object()
+
+
 class _ScanPass:
     """The work of one `ProcessScanner.scan`: indexes of the snapshot, then a walk over /proc."""
 
@@ -153,6 +158,7 @@ class _ScanPass:
         self.waiters: dict[str, list[Waiter]] = defaultdict(list)
         self.original_keys: dict[int, int] = {}
         self.first_seen: dict[tuple, float] = {}
+        self.own_exec_start: float | None | object = _UNREAD
         self.denials: dict[int, _Denial] = {}
         # for the notes
         self.unreadable: list[ProcessRef] = []
@@ -430,7 +436,9 @@ class _ScanPass:
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
-        since = self.scanner._first_seen.get(identity, self.now)
+        since = self.scanner._first_seen.get(identity)
+        if since is None:
+            since = self._wait_began(proc, tid)
         self.first_seen[identity] = since
         self.waiters[wait.row_key].append(Waiter(
             pid=proc.pid,
@@ -447,6 +455,30 @@ class _ScanPass:
             size=wait.size,
             since=since,
         ))
+
+    def _wait_began(self, proc: _Proc, tid: int) -> float:
+        """When a wait seen for the first time probably began, so "blocked for" is right on the
+        first scan. A sleeping task last ran when it went to sleep: its se.exec_start and ours
+        (which is "now") are on the same scheduler clock, in ms. Now when either is unreadable."""
+        try:
+            raw = read_small(f"task/{tid}/sched", proc.dir_fd)
+        except Denied:
+            return self.now
+        task = parse_exec_start(raw) if raw else None
+        own = self._own_exec_start()
+        if task is None or own is None:
+            return self.now
+        return min(self.now, max(0.0, self.now - (own - task) / 1000))
+
+    def _own_exec_start(self) -> float | None:
+        """Our thread's se.exec_start, read once per scan (it moves on by the scan's few ms)."""
+        if self.own_exec_start is _UNREAD:
+            try:
+                raw = read_small(f"{self.root}/thread-self/sched")
+            except Denied:
+                raw = None
+            self.own_exec_start = parse_exec_start(raw) if raw else None
+        return self.own_exec_start  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ notes
 

@@ -346,3 +346,16 @@ def decode_sembufs(data: bytes) -> tuple[SemOpSpec, ...]:
         SemOpSpec(num, op, flags)
         for num, op, flags in _SEMBUF.iter_unpack(data[: len(data) - len(data) % SEMBUF_SIZE])
     )
+
+
+def parse_exec_start(raw: bytes) -> float | None:
+    """`se.exec_start` (ms, the scheduler's clock) from a /proc/PID/task/TID/sched file: when
+    the task last started running. None when the line is missing (no CONFIG_SCHED_DEBUG) or odd."""
+    for line in raw.splitlines():
+        if line.startswith(b"se.exec_start"):
+            _, _, value = line.partition(b":")
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None

@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.model import KINDS, Snapshot
@@ -34,7 +34,7 @@ from ipcscope.ui.history import History
 from ipcscope.ui.lab_control import LAB_ACTIONS, LAB_BINDINGS, LabControl
 from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.runner import OperationRunner
-from ipcscope.ui.messages import SnapshotReady
+from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.playground import (
     PLAYGROUND_ACTIONS,
     PLAYGROUND_BINDINGS,
@@ -42,11 +42,13 @@ from ipcscope.ui.playground import (
     PlaygroundApp,
 )
 from ipcscope.ui.screens.help import HelpScreen
-from ipcscope.ui.sources import LiveSource, SnapshotSource, call_abandonable
-from ipcscope.ui.texts import FINDINGS_PLACEHOLDER, global_notice
+from ipcscope.ui.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
+from ipcscope.ui.texts import global_notice
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.detail import Peek
+from ipcscope.ui.widgets.findings import FindingsView
+from ipcscope.ui.findings_feed import FindingsFeed
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
 
@@ -59,6 +61,9 @@ VIEWS: tuple[str, ...] = ("overview", *KINDS, "findings")
 
 #: The intervals `+` and `-` step through (seconds).
 INTERVAL_STEPS: tuple[float, ...] = (0.25, 0.5, 1, 2, 3, 5, 10, 30, 60)
+
+#: The process scan runs at most this often (seconds): it walks every process, the tables do not.
+MIN_SCAN_INTERVAL = 2.0
 
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
@@ -81,8 +86,8 @@ class IpcScopeApp(LabControl, PlaygroundApp):
         Binding("question_mark,f1", "help", "Help", tooltip="Show every key", id="app.help"),
         # Priority: handled before the keys typed right after it are routed, so they reach the
         # filter; check_action lets "/" through to an Input that has focus (POSIX names).
-        Binding("slash", "filter", "Filter", tooltip="Filter by key, id, name or owner", priority=True,
-                id="app.filter"),
+        Binding("slash", "filter", "Filter", priority=True, id="app.filter",
+                tooltip="Filter by key, id, name or owner; pid:N: what process N holds or waits on"),
         Binding("space", "pause", "Pause", tooltip="Stop applying new snapshots", id="app.pause"),
         Binding("space", "resume", "Resume", tooltip="Apply snapshots again", id="app.resume"),
         Binding("r", "refresh", "Refresh", tooltip="Poll now (while paused: one step)", id="app.refresh"),
@@ -141,6 +146,10 @@ class IpcScopeApp(LabControl, PlaygroundApp):
         self._step = False
         self._last_error = ""
         self._frozen_rows = 0
+        self._findings_feed = FindingsFeed()
+        self._scan_timer: Timer | None = None
+        self._scan_worker: Worker | None = None
+        self._scan: ScanResult | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -155,7 +164,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
                     yield KindView(kind, id=f"kind-{kind}", process_info=self._process_info,
                                    peek=self._peek)
             with TabPane(self._tab_label("findings", None), id="view-findings"):
-                yield Static(FINDINGS_PLACEHOLDER, id="findings")
+                yield FindingsView(id="findings")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -164,6 +173,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
         if self.poll_enabled:
             self._restart_timer()
             self.request_poll()
+            self._restart_scan_timer()
         else:
             # Tests, --demo and screenshots: the source is instant, so the first frame has data.
             self.apply_snapshot(self.source())
@@ -220,16 +230,53 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             self.request_poll()
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        self.latest = message.snapshot
+        if not self.is_running:  # a worker's last message, delivered while the app shuts down
+            return
+        self.latest = with_scan(message.snapshot, self._scan)
+        if self._scan is None and self._scan_timer is not None:
+            self.request_scan()  # the first scan needs the first object snapshot
         if self.paused and not self._step:
             return
         self._step = False
-        self.apply_snapshot(message.snapshot)
+        self.apply_snapshot(self.latest)
 
     def _restart_timer(self) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_interval(self.interval, self.request_poll, name="poll")
+
+    # ------------------------------------------------------------------ process scan
+
+    def _restart_scan_timer(self) -> None:
+        """Scan on its own, slower cadence, only for a source that can scan."""
+        if self._scan_timer is not None:
+            self._scan_timer.stop()
+            self._scan_timer = None
+        if callable(getattr(self.source, "scan_processes", None)) and getattr(self.source, "scans", True):
+            self._scan_timer = self.set_interval(max(self.interval, MIN_SCAN_INTERVAL), self.request_scan,
+                                                 name="scan")
+
+    def request_scan(self) -> None:
+        """Scan processes against the newest snapshot, unless a scan is still running."""
+        if self.latest is None or (self._scan_worker is not None and not self._scan_worker.is_finished):
+            return
+        self._scan_worker = self._run_scan(self.latest)
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False, description="scan processes")
+    def _run_scan(self, snapshot: Snapshot) -> None:
+        worker = get_current_worker()
+        scan = self.source.scan_processes  # type: ignore[attr-defined]
+        result = call_abandonable(lambda: scan(snapshot), lambda: worker.is_cancelled)
+        if result is not None and not worker.is_cancelled:
+            self.post_message(ScanReady(result))
+
+    def on_scan_ready(self, message: ScanReady) -> None:
+        if not self.is_running:
+            return
+        first = self._scan is None
+        self._scan = message.result
+        if first:
+            self.request_poll()  # show holders and findings now, not a poll later
 
     # ------------------------------------------------------------------ applying a snapshot
 
@@ -252,9 +299,26 @@ class IpcScopeApp(LabControl, PlaygroundApp):
                     tab.label = label
             if active == "overview":  # hidden, it would only cost time; updated when shown
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
+            self._show_findings(snapshot, now)
         self._schedule_expiry(now)
         self._freeze_long_lived(self._row_total())
         self.playground_snapshot_applied()
+
+    def _show_findings(self, snapshot: Snapshot, now: float) -> None:
+        """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
+        update = self._findings_feed.update(snapshot, now)
+        if update is None:
+            return
+        findings, notes = update
+        self.query_one(FindingsView).update_findings(findings, notes=notes)
+        label = self._tab_label("findings", len(findings))
+        tab = self.query_one(TabbedContent).get_tab("view-findings")
+        if tab.label.markup != label:
+            tab.label = label
+
+    @on(FindingsView.JumpToObject)
+    def _jump_to_finding(self, message: FindingsView.JumpToObject) -> None:
+        self.jump_to(message.ref.row_key)
 
     def _row_total(self) -> int:
         return sum(self.kind_view(kind).table.row_count for kind in KINDS)
@@ -343,6 +407,8 @@ class IpcScopeApp(LabControl, PlaygroundApp):
     def watch_interval(self, interval: float) -> None:
         if self._timer is not None:
             self._restart_timer()
+        if self._scan_timer is not None:
+            self._restart_scan_timer()
         self._show_header()
 
     def action_view(self, view: str) -> None:
@@ -373,6 +439,19 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             view.table.move_to(row_key)
         view.focus_table()
 
+    def show_process(self, pid: int) -> None:
+        """Filter every view holding one of `pid`'s objects to "pid:N"; show the first of them."""
+        from ipcscope.ui.commands import process_objects
+
+        keys = process_objects(self.snapshot.processes if self.snapshot else None).get(pid, ("", []))[1]
+        kinds = list(dict.fromkeys(key.split(":", 1)[0] for key in keys))
+        if not kinds:
+            self.notify(f"Process {pid} holds and waits on nothing now.", severity="warning")
+            return
+        for kind in kinds:
+            self.kind_view(kind).set_filter(f"pid:{pid}")
+        self.action_view(kinds[0])
+
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         view = self._active_kind_view()
@@ -386,6 +465,8 @@ class IpcScopeApp(LabControl, PlaygroundApp):
         view = self._active_kind_view()
         if view is not None and not view.has_focus_within:
             view.focus_table()
+        elif self.active_view == "findings":
+            self.query_one(FindingsView).table.focus()
 
     # ------------------------------------------------------------------ keys, help, palette
 

@@ -10,6 +10,7 @@ theme styles and this module stays pure and easy to test.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -21,6 +22,7 @@ from ipcscope.model import (
     PosixQueue,
     PosixSemaphore,
     PosixShm,
+    ProcessScan,
     SemSet,
     ShmSegment,
     format_perms,
@@ -278,6 +280,23 @@ def row_tone(obj: IpcObject) -> str | None:
     if isinstance(obj, ShmSegment) and obj.dest:
         return "dest"
     return None
+
+
+#: A filter of this form matches the objects a process holds or waits on (from the process scan).
+PID_FILTER = re.compile(r"pid:\s*(\d+)")
+
+
+def filter_pid(text: str) -> int | None:
+    """The pid of a "pid:4417" filter, or None for an ordinary text filter."""
+    match = PID_FILTER.fullmatch(text.strip().lower())
+    return int(match.group(1)) if match else None
+
+
+def pids_touching(scan: ProcessScan | None, row_key: str) -> set[int]:
+    """The processes holding or waiting on the object `row_key`, as far as the scan saw."""
+    if scan is None:
+        return set()
+    return {p.pid for p in scan.holders_of(row_key)} | {w.pid for w in scan.waiters_of(row_key)}
 
 
 def filter_text(obj: IpcObject) -> str:

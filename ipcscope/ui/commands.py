@@ -1,4 +1,5 @@
-"""Command palette (ctrl+p): "jump to object" across every kind, by key, id or name.
+"""Command palette (ctrl+p): "jump to object" across every kind, by key, id or name, and
+"Process PID comm: N objects", which filters the views down to what that process holds or waits on.
 
 The app's actions are added as system commands by IpcScopeApp.get_system_commands, from the same
 bindings the footer and the help screen use.
@@ -7,11 +8,11 @@ bindings the footer and the help screen use.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ipcscope.model import KIND_TITLES, IpcObject
+from ipcscope.model import KIND_TITLES, KINDS, IpcObject, ProcessScan
 
 if TYPE_CHECKING:
     from ipcscope.ui.app import IpcScopeApp
@@ -27,29 +28,53 @@ def describe(obj: IpcObject) -> str:
     return f"{obj.kind} {obj.name}  {obj.owner}"
 
 
+def process_objects(scan: ProcessScan | None) -> dict[int, tuple[str, list[str]]]:
+    """pid -> (command, row keys of the objects it holds or waits on, in kind order)."""
+    found: dict[int, tuple[str, set[str]]] = {}
+    if scan is None:
+        return {}
+    for key, holders in scan.holders.items():
+        for ref in holders:
+            found.setdefault(ref.pid, (ref.comm, set()))[1].add(key)
+    for key, waiters in scan.waiters.items():
+        for waiter in waiters:
+            found.setdefault(waiter.pid, (waiter.comm, set()))[1].add(key)
+    order = {kind: n for n, kind in enumerate(KINDS)}
+    return {pid: (comm, sorted(keys, key=lambda k: (order.get(k.split(":", 1)[0], 99), k)))
+            for pid, (comm, keys) in sorted(found.items())}
+
+
+def describe_process(pid: int, comm: str, keys: list[str]) -> tuple[str, str]:
+    """("Process 4417 worker: 2 objects", "sem 2, shm 1")."""
+    noun = "object" if len(keys) == 1 else "objects"
+    return f"Process {pid} {comm}: {len(keys)} {noun}", ", ".join(k.replace(":", " ", 1) for k in keys)
+
+
 class JumpProvider(Provider):
     """Jump to any object of the last applied snapshot."""
 
-    def _targets(self) -> Iterator[tuple[str, str, IpcObject]]:
+    def _targets(self) -> Iterator[tuple[str, str, Callable[[], None]]]:
         app: IpcScopeApp = self.app  # type: ignore[assignment]
         snapshot = app.snapshot
         if snapshot is None:
             return
         for obj in snapshot.all_objects():
-            yield f"Jump to {describe(obj)}", KIND_TITLES[obj.kind], obj
+            yield f"Jump to {describe(obj)}", KIND_TITLES[obj.kind], partial(app.jump_to, obj.ref.row_key)
+        for pid, (comm, keys) in process_objects(snapshot.processes).items():
+            text, help_text = describe_process(pid, comm, keys)
+            yield text, f"{help_text}  (filter pid:{pid})", partial(app.show_process, pid)
 
     async def discover(self) -> Hits:
         app: IpcScopeApp = self.app  # type: ignore[assignment]
-        for count, (text, help_text, obj) in enumerate(self._targets()):
+        for count, (text, help_text, command) in enumerate(self._targets()):
             if count >= DISCOVER_LIMIT:
                 break
-            yield DiscoveryHit(text, partial(app.jump_to, obj.ref.row_key), help=help_text)
+            yield DiscoveryHit(text, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
         app: IpcScopeApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
-        for text, help_text, obj in self._targets():
+        for text, help_text, command in self._targets():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(app.jump_to, obj.ref.row_key),
-                          help=help_text)
+                yield Hit(score, matcher.highlight(text), command, help=help_text)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from ipcscope.model import Snapshot
+from ipcscope.ui.sources import ScanResult
 
 
 @dataclass
@@ -17,3 +18,13 @@ class SnapshotReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SnapshotReady)
+
+
+@dataclass
+class ScanReady(Message):
+    """A process scan finished; the app attaches it to every snapshot until the next one."""
+
+    result: ScanResult
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScanReady)

@@ -10,10 +10,10 @@ import getpass
 import os
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
-from ipcscope.model import Environment, Snapshot
+from ipcscope.model import Environment, ProcessScan, Snapshot
 
 
 class SnapshotSource(Protocol):
@@ -22,18 +22,55 @@ class SnapshotSource(Protocol):
     def __call__(self) -> Snapshot: ...
 
 
+@dataclass(frozen=True)
+class ScanResult:
+    """One process scan, with the queues its msgrcv waiters sleep on peeked, for `with_scan`."""
+
+    processes: ProcessScan | None
+    #: msqid -> queued message types (see ipcscope.probe.queued)
+    queued_types: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    #: why there is no scan (it failed); shown as a snapshot warning
+    warning: str | None = None
+
+
+def with_scan(snapshot: Snapshot, scan: ScanResult | None) -> Snapshot:
+    """`snapshot` carrying the latest process scan (possibly a little older than its tables:
+    holders of an object made since then appear with the next scan)."""
+    if scan is None or snapshot.processes is not None:
+        return snapshot
+    if scan.processes is None:
+        if scan.warning is None:
+            return snapshot
+        return replace(snapshot, warnings=(*snapshot.warnings, scan.warning))
+    if scan.queued_types:  # only a live scan has any, so the probe is there
+        from ipcscope.probe.queued import with_queued_types
+
+        snapshot = with_queued_types(snapshot, scan.queued_types)
+    return replace(snapshot, processes=scan.processes)
+
+
+class ScanningSource(Protocol):
+    """A source that can also scan processes, on the app's slower cadence (in a worker thread)."""
+
+    def __call__(self) -> Snapshot: ...
+
+    def scan_processes(self, snapshot: Snapshot) -> ScanResult: ...
+
+
 class LiveSource:
     """The real system, through `ipcscope.probe.take_snapshot` (imported on first use).
 
-    The import is lazy so that the app starts (and says why it is empty) even in a tree where the
-    probe is missing or broken, instead of failing before the first frame.
+    `source()` reads only the object tables, which is fast; `scan_processes()` (who holds, who
+    waits) walks every process and runs on its own slower cadence, so a slow scan never delays
+    the tables. The import is lazy so that the app starts (and says why it is empty) even in a
+    tree where the probe is missing or broken, instead of failing before the first frame.
     """
 
     def __init__(self, clock: Callable[[], float] = time.time, *, scan: bool = True) -> None:
         self._clock = clock
-        self._scan = scan
+        self.scans = scan
         self._names: object | None = None  # the probe's uid/gid name cache, kept across polls
-        self._scanner: object | None = None  # kept across polls: "waiting since", denials
+        self._scanner: object | None = None  # kept across scans: "waiting since", denials
 
     def __call__(self) -> Snapshot:
         try:
@@ -46,22 +83,24 @@ class LiveSource:
             except ImportError:
                 return take_snapshot()
             self._names = NameCache()
-        snapshot = take_snapshot(names=self._names)
-        return self._with_processes(snapshot) if self._scan else snapshot
+        return take_snapshot(names=self._names)
 
-    def _with_processes(self, snapshot: Snapshot) -> Snapshot:
-        """Add who holds and who waits. A failing scan must not stop the tables: it becomes a
-        warning and the snapshot goes without processes (ATTACHED/WAITERS show "-")."""
+    def scan_processes(self, snapshot: Snapshot) -> ScanResult:
+        """Who holds and who waits on `snapshot`'s objects. A failing scan must not stop the
+        tables: it becomes a warning and snapshots go without processes ("-" columns)."""
         try:
             from ipcscope.probe import ProcessScanner  # type: ignore[attr-defined]
+            from ipcscope.probe.queued import waited_queue_types
         except ImportError:
-            return snapshot
+            return ScanResult(None)
         if self._scanner is None:
             self._scanner = ProcessScanner(clock=self._clock)
         try:
-            return replace(snapshot, processes=self._scanner.scan(snapshot))  # type: ignore[attr-defined]
+            scan = self._scanner.scan(snapshot)  # type: ignore[attr-defined]
+            types = waited_queue_types(replace(snapshot, processes=scan))
         except Exception as error:  # noqa: BLE001 - reported, never fatal
-            return replace(snapshot, warnings=(*snapshot.warnings, f"The process scan failed: {error}"))
+            return ScanResult(None, warning=f"The process scan failed: {error}")
+        return ScanResult(scan, types)
 
     def _unavailable(self, why: str) -> Snapshot:
         uid = os.geteuid()

@@ -27,11 +27,6 @@ EMPTY: dict[Kind, tuple[str, str]] = {
 
 MOUNT_MQUEUE = "sudo mkdir -p /dev/mqueue && sudo mount -t mqueue none /dev/mqueue"
 
-FINDINGS_PLACEHOLDER = (
-    "Findings appear here once the process scan runs: stuck waiters, orphaned segments, "
-    "full queues and deadlocks, each with the objects and processes involved."
-)
-
 
 def empty_text(kind: Kind) -> str:
     what, command = EMPTY[kind]

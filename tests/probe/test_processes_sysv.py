@@ -128,10 +128,12 @@ def test_stopped_waiter_is_stopped_with_the_same_since_then_waiting_again(semaph
         resumed = poll(scanner, sem_snapshot(semid), waiters_count(row, 1))
     [w1], [w2], [w3] = first.waiters_of(row), stopped.waiters_of(row), resumed.waiters_of(row)
     assert w2.state == "stopped" and w2.ops == (SemOpSpec(0, -1, UNDO),)
-    assert w1.since == w2.since == first.taken_at  # stopped inside the same call: the same wait
+    assert w1.since == w2.since  # stopped inside the same call: the same wait
+    # first seen by that scan: dated from the scheduler, a moment before the scan
+    assert first.taken_at - 1 <= w1.since <= first.taken_at
     # SIGCONT makes semop return EINTR and the child call it again: a new call, whose since is
     # kept only if no scan caught the task between the two calls
-    assert w3.state == "waiting" and first.taken_at <= w3.since <= resumed.taken_at
+    assert w3.state == "waiting" and first.taken_at - 1 <= w3.since <= resumed.taken_at
 
 
 def test_since_is_kept_across_scans_and_new_for_a_new_wait(semaphore_set: int) -> None:
@@ -143,11 +145,12 @@ def test_since_is_kept_across_scans_and_new_for_a_new_wait(semaphore_set: int) -
         first = poll(scanner, sem_snapshot(semid), waiters_count(row, 1))
         now[0] = 5060.0
         second = scanner.scan(sem_snapshot(semid)())
-        # a fresh scanner has no memory: it sees the wait start now
+        # a fresh scanner has no memory: it dates the wait from the scheduler, just before "now"
         fresh = ProcessScanner(clock=lambda: 9999.0).scan(sem_snapshot(semid)())
     assert second.taken_at == 5060.0
-    assert first.waiters_of(row)[0].since == second.waiters_of(row)[0].since == 5000.0
-    assert fresh.waiters_of(row)[0].since == 9999.0
+    assert first.waiters_of(row)[0].since == second.waiters_of(row)[0].since
+    assert 4990.0 <= first.waiters_of(row)[0].since <= 5000.0
+    assert 9989.0 <= fresh.waiters_of(row)[0].since <= 9999.0
 
 
 # --------------------------------------------------------------------------- message queues
@@ -265,3 +268,27 @@ def test_procmap_query_and_the_maps_text_agree(segment) -> None:
     if not queried[2]:
         pytest.skip("this kernel has no PROCMAP_QUERY")
     assert queried[0] == by_text
+
+
+def test_a_wait_seen_first_dates_from_when_it_began_and_doctor_calls_it_stuck(semaphore_set: int) -> None:
+    """The scheduler says when a sleeping task last ran: one scan (and one `ipcscope doctor`
+    run) already knows the wait is old, without a previous scan having seen it start."""
+    import json
+    import subprocess
+    import sys
+
+    semid, row = semaphore_set, f"sem:{semaphore_set}"
+    with children() as kids:
+        started = time.time()
+        pid = kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
+        wait_for_state(pid, "S")
+        time.sleep(1.5)
+        scan = poll(ProcessScanner(), sem_snapshot(semid), waiters_count(row, 1))
+        (waiter,) = scan.waiters_of(row)
+        assert started - 0.5 <= waiter.since <= time.time() - 1.0
+        out = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", "--json", "--stuck-after", "1"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1, out.stderr
+        stuck = [f for f in json.loads(out.stdout)["findings"]
+                 if f["kind"] == "stuck-semaphore" and f["object"] == {"type": "sem", "id": semid}]
+        assert stuck and pid in stuck[0]["pids"]

@@ -441,3 +441,65 @@ async def test_new_rows_land_in_sort_order_both_ways() -> None:
         await push(app, pilot, with_shm(demo_snapshot(), segment(0), segment(100), segment(101)))
         assert shown_keys(app)[-2:] == ["shm:100", "shm:101"] and shown_keys(app)[0] == "shm:0"
         assert t.sort_column == "id"
+
+
+# --------------------------------------------------------------------------- findings
+
+
+async def test_findings_view_lists_the_demo_findings_and_jumps_to_their_objects() -> None:
+    from ipcscope.doctor import diagnose
+    from ipcscope.ui.widgets.findings import FindingsView
+
+    app = make_app()
+    expected = diagnose(demo_snapshot(), now=DEMO_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(FindingsView)
+        assert view.findings == expected
+        label = app.query_one("#views").get_tab("view-findings").label.plain
+        assert label == f"7 Findings {len(expected)}"
+        await pilot.press("7")
+        await pilot.pause()
+        assert app.focused is view.table
+        await pilot.press("down")
+        target = view.current
+        assert target is not None and target.object.kind in ("shm", "msg", "sem", "pmq", "pshm", "psem")
+        await pilot.press("enter")
+        await pilot.pause()
+        kind = target.object.kind
+        assert app.active_view == kind
+        shown = table(app, kind)
+        assert app.focused is shown
+        row_key = shown.coordinate_to_cell_key(shown.cursor_coordinate).row_key.value
+        assert row_key == target.object.row_key
+
+
+# --------------------------------------------------------------------------- a process's objects
+
+
+async def test_pid_filter_shows_what_a_process_holds_or_waits_on() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "slash", *"pid:4238", "enter")
+        await pilot.pause()
+        assert shown_keys(app, "msg") == ["msg:3"]  # producer 4238 is blocked sending to msg 3
+        await pilot.press("1", "slash", *"pid:4101", "enter")
+        await pilot.pause()
+        assert shown_keys(app, "shm") == ["shm:3"]  # attached
+        await pilot.press("escape")
+        await pilot.press("slash", *"pid:999", "enter")
+        await pilot.pause()
+        assert shown_keys(app, "shm") == []
+
+
+async def test_palette_process_entry_filters_every_view_it_touches() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"process 4238")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.active_view == "msg"
+        assert shown_keys(app, "msg") == ["msg:3"]
+        assert table(app, "pmq").filter == "pid:4238" and shown_keys(app, "pmq") == ["pmq:/jobs"]
+        assert table(app, "shm").filter == ""  # views with none of its objects are left alone

@@ -34,6 +34,7 @@ from ipcscope.model import (
 )
 from ipcscope.procinfo import ProcessInfo, PsutilProcessInfo
 from ipcscope.ui.history import History
+from ipcscope.ui.renderable_key import renderable_key
 from ipcscope.ui.widgets import detail_posix as posix
 from ipcscope.ui.widgets import detail_processes as procs
 from ipcscope.ui.widgets import detail_sysv as sysv
@@ -73,6 +74,8 @@ class DetailPane(Vertical):
         self._last: tuple[IpcObject | None, Snapshot, float, History, bool] | None = None
         self._pid_names: tuple[ProcessScan | None, PidNames] | None = None
         self._peeked: tuple[tuple, Sequence[sysv.PeekedMessage]] | None = None
+        #: widget id -> key of the content it shows (see _update)
+        self._shown: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-banner")
@@ -81,7 +84,9 @@ class DetailPane(Vertical):
             yield Static(id=f"detail-{section}", classes="detail-section")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", self._rerender, init=False)
+        # the signal, not a watch of app.theme: it fires after the new theme's colours are in
+        # app.theme_variables (a watcher runs before, and would re-render in the old colours)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._rerender())
         self._rerender()
 
     def on_resize(self) -> None:
@@ -104,20 +109,29 @@ class DetailPane(Vertical):
         self.set_class(removed, "-removed")
         banner = self.query_one("#detail-banner", Static)
         banner.display = removed and obj is not None
-        banner.update("REMOVED: no longer in the kernel's tables; this is its last known state")
+        self._update(banner, "REMOVED: no longer in the kernel's tables; this is its last known state")
         if obj is None:
-            self.query_one("#detail-title", Static).update(Text("Nothing selected", style="italic"))
+            self._update(self.query_one("#detail-title", Static), Text("Nothing selected", style="italic"))
             for section in SECTIONS:
                 self.query_one(f"#detail-{section}", Static).display = False
             return
         ctx = Context(snapshot, now, history, self._names(snapshot.processes), self.app.theme_variables,
                       self.content_region.width)
-        self.query_one("#detail-title", Static).update(title(obj))
+        self._update(self.query_one("#detail-title", Static), title(obj))
         for section, content in self._sections(obj, ctx, removed).items():
             widget = self.query_one(f"#detail-{section}", Static)
             widget.display = content is not None
             if content is not None:
-                widget.update(content)
+                self._update(widget, content)
+
+    def _update(self, widget: Static, content: RenderableType) -> None:
+        """Update `widget` only if `content` differs from what it shows: every update re-lays
+        out and repaints the pane, and on most polls most sections come out the same."""
+        key = renderable_key(content)
+        if key is not None and self._shown.get(widget.id or "") == key:
+            return
+        self._shown[widget.id or ""] = key
+        widget.update(content)
 
     def _sections(self, obj: IpcObject, ctx: Context,
                   removed: bool) -> dict[str, RenderableType | None]:

@@ -84,7 +84,7 @@ class KindView(Vertical):
                 box.border_title = KIND_TITLES[self.kind]
                 with Horizontal(classes="filter-row"):
                     yield Static("/", classes="filter-label")
-                    yield FilterBar(placeholder="filter by key, id, name or owner", classes="filter")
+                    yield FilterBar(placeholder="filter by key, id, name or owner; pid:N for a process's objects", classes="filter")
                 yield ObjectTable(self.kind, id=f"table-{self.kind}")
                 yield Static(classes="empty")
             with DetailScroll(classes="detail-box") as detail:
@@ -164,6 +164,16 @@ class KindView(Vertical):
     def action_clear_filter(self) -> None:
         if self.query_one(FilterBar).value or self.query_one(".filter-row").display:
             self.clear_filter()
+
+    def set_filter(self, text: str) -> None:
+        """Filter by `text` as if typed after `/` (the palette's "objects of a process")."""
+        bar = self.query_one(FilterBar)
+        with self.prevent(Input.Changed):
+            bar.value = text
+        self._show_filter(bool(text))
+        self.table.set_filter(text)
+        self._update_titles()
+        self.refresh_detail()
 
     def clear_filter(self) -> None:
         """Drop the filter now (not when the Input's Changed message arrives)."""

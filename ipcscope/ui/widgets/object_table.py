@@ -33,7 +33,9 @@ from ipcscope.ui.columns import (
     Cell,
     Column,
     RowContext,
+    filter_pid,
     filter_text,
+    pids_touching,
     row_tone,
 )
 
@@ -114,6 +116,9 @@ class ObjectTable(DataTable):
         self.sort_column: str = DEFAULT_SORT[kind]
         self.sort_reverse: bool = False
         self.filter: str = ""
+        #: the pid of a "pid:N" filter (see columns.filter_pid), matched against the scan
+        self._filter_pid: int | None = None
+        self._scan: ProcessScan | None = None
         #: live objects by row key, and their (attached, waiters) counts from the process scan
         self._objects: dict[str, IpcObject] = {}
         self._counts: dict[str, tuple[int | None, int | None]] = {}
@@ -180,6 +185,7 @@ class ObjectTable(DataTable):
                 if self._loaded and key not in self._objects:
                     self._born[key] = now
         self._objects = fresh
+        self._scan = scan
         counts = {key: self._counts[key] for key in self._gone if key in self._counts}
         if scan is not None:  # without a scan every row counts (None, None): the default
             counts.update((key, self._scan_counts(key, scan)) for key in fresh)
@@ -203,6 +209,7 @@ class ObjectTable(DataTable):
         text = text.strip().lower()
         if text != self.filter:
             self.filter = text
+            self._filter_pid = filter_pid(text)
             self._sync(self._now)
 
     def sort_by(self, column_key: str, reverse: bool | None = None) -> None:
@@ -455,6 +462,8 @@ class ObjectTable(DataTable):
         self._sync(self._now)
 
     def _matches(self, obj: IpcObject) -> bool:
+        if self._filter_pid is not None:
+            return self._filter_pid in pids_touching(self._scan, obj.ref.row_key)
         return self.filter in filter_text(obj)
 
     def _scan_counts(self, key: str, scan: ProcessScan | None) -> tuple[int | None, int | None]:
