@@ -56,3 +56,18 @@ def test_a_command_whose_module_is_absent_builds_every_module(monkeypatch: pytes
     """So the error lists the commands there are, not an empty choice."""
     monkeypatch.setitem(COMMAND_MODULES, "nowhere", "ipcscope.cli.no_such_module")
     assert modules_for(["nowhere"]) == SUBCOMMAND_MODULES
+
+
+def test_interrupt_caught_inside_a_string_exec_still_exits_130(tmp_path) -> None:
+    """`python -m ipcscope` exits 130 on ctrl-c even when the interrupt landed in a string exec
+    (CPython would otherwise re-raise SIGINT at exit: the lab interrupt test hit this under load)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "sitecustomize.py").write_text(
+        "import ipcscope.cli.list_cmd as list_cmd\n"
+        "list_cmd.run_list = lambda args: exec('raise KeyboardInterrupt', {})\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-m", "ipcscope", "list"], env=env, capture_output=True, timeout=30)
+    assert done.returncode == 130, done.stderr
