@@ -26,6 +26,7 @@ SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
     "msg": (("2",), "Message queues: a full queue, its peeked messages and the blocked sender"),
     "sem": (("3",), "Semaphore sets: values, waiters and what each waits for"),
     "pmq": (("4",), "POSIX message queues"),
+    "findings": (("7",), "Findings: the doctor's diagnosis, each jumping to its object"),
     "filter": (("1", "slash", *"alice", "enter"), "Filtering as you type"),
     "help": (("question_mark",), "Every key, generated from the bindings"),
 }

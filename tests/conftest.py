@@ -10,7 +10,18 @@ from tests.helpers import inventory
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _no_animations()
     config._ipcscope_inventory_before = inventory()  # type: ignore[attr-defined]
+
+
+def _no_animations() -> None:
+    """Tests see final states, so animations only cost time (a tab switch waits ~0.25 s for its
+    underline). Textual reads TEXTUAL_ANIMATIONS once at import, and the snapshot plugin imports it
+    before this conftest, so the constant is set as well as the environment (for app subprocesses)."""
+    os.environ["TEXTUAL_ANIMATIONS"] = "none"
+    import textual.constants
+
+    textual.constants.TEXTUAL_ANIMATIONS = "none"  # type: ignore[misc]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -34,7 +34,7 @@ from tests.actions_support import pid_exists
 from tests.helpers import unique_key
 from tests.ui.conftest import make_app
 
-SIZE = (160, 50)
+SIZE = (100, 30)
 
 
 def highlighted(app: IpcScopeApp):
