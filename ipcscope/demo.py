@@ -115,8 +115,8 @@ def demo_limits() -> Limits:
         LimitRow("SEMOPM", "Max number of operations per semop(2)", 500, None),
         LimitRow("SEMVMX", "Semaphore max value", 32767, None),
         LimitRow("MQUMNI", "Number of POSIX message queues", 8, 2),
-        LimitRow("MQUMAX", "Max number of messages in a POSIX queue", 10, None),
-        LimitRow("MQUMNB", "Max size of POSIX message (bytes)", 8192, None, "bytes"),
+        LimitRow("MQUMAX", "Max size of POSIX message (bytes)", 8192, None, "bytes"),
+        LimitRow("MQUMNB", "Number of messages in POSIX message queue", 10, None),
     ))
 
 

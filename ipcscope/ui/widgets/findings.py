@@ -130,6 +130,11 @@ class FindingsView(Vertical):
     def on_resize(self, _: Resize) -> None:
         self.call_after_refresh(self._refit_messages)
 
+    def on_show(self) -> None:
+        # Findings that arrived while the tab was hidden were cut to the minimum width; a Resize
+        # seen during a busy first layout may have measured a transient width.
+        self.call_after_refresh(self._refit_messages)
+
     def _refit_messages(self) -> None:
         for key, finding in self._findings.items():
             self.table.update_cell(key, "message", self._cells(finding)[3], update_width=True)
