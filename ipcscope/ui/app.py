@@ -492,7 +492,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             (KindView.BINDINGS, self._active_kind_view),
         ):
             for row in key_rows(self, bindings):
-                if row.action == "quit" or not self._palette_allows(row.action):
+                if row.action == "quit" or not self._palette_allows(row.action, screen):
                     continue
                 if row.action in PLAYGROUND_ACTIONS:  # listed per action by PlaygroundApp
                     continue
@@ -500,8 +500,12 @@ class IpcScopeApp(LabControl, PlaygroundApp):
                 help_text = f"{row.detail}  (key: {' '.join(row.keys)})" if row.detail else f"key: {' '.join(row.keys)}"
                 yield SystemCommand(title, help_text, partial(self._run_in, target, row.action))
 
-    def _palette_allows(self, action: str) -> bool:
+    def _palette_allows(self, action: str, screen: Screen) -> bool:
+        """Whether `action` makes sense on `screen`, the one the palette was opened from (while the
+        palette is open the stack is one deeper, which `check_action` would count against filter)."""
         name = action.split("(", 1)[0]
+        if name == "filter":
+            return screen is self.screen_stack[0] and self._active_kind_view() is not None
         return self.check_action(name, ()) is not False
 
     def _run_in(self, target: Callable[[], object], action: str) -> None:

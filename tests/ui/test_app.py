@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from textual.widgets import Input
 
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.model import ShmSegment, Snapshot
@@ -399,6 +400,21 @@ async def test_palette_lists_actions() -> None:
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Pause", "Refresh", "Filter", "Sort", "Show POSIX message queues"} <= titles
         assert "Resume" not in titles  # not paused: only what can run now
+
+
+async def test_palette_offers_filter_while_it_is_open() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "ctrl+p")
+        await pilot.pause()
+        assert len(app.screen_stack) == 2  # the palette is a screen of its own
+        titles = {command.title for command in app.get_system_commands(app.screen_stack[0])}
+        assert "Filter" in titles
+        await pilot.press(*"filter")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
 
 
 async def test_read_only_disables_changing_actions(monkeypatch) -> None:
