@@ -241,10 +241,12 @@ class _Checker:
     @property
     def partial(self) -> bool:
         """Some processes could not be inspected: "nobody holds/waits" is not certain."""
-        return self.scan is not None and self.scan.denied > 0
+        return self.scan is not None and (self.scan.denied > 0 or self.scan.listing_incomplete)
 
     def partial_note(self) -> str:
         assert self.scan is not None
+        if self.scan.listing_incomplete:
+            return " (/proc hides other users' processes (hidepid): one may hold it; run as root to be sure)"
         who = "1 process" if self.scan.denied == 1 else f"{self.scan.denied} processes"
         return f" ({who} could not be inspected and may hold it; run as root to be sure)"
 

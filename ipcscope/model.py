@@ -128,6 +128,9 @@ class ProcessScan:
     notes: tuple[str, ...] = ()
     #: every process seen in /proc at scan time (pid -> who), so findings can tell dead pids
     processes: dict[int, ProcessRef] = field(default_factory=dict)
+    #: /proc does not list every process (mounted with hidepid=invisible): "nobody holds it" is
+    #: not certain even when nothing was denied
+    listing_incomplete: bool = False
 
     def is_alive(self, pid: int) -> bool:
         """Whether `pid` existed at scan time (pid 0 means "none" and is never alive)."""

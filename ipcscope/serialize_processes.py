@@ -52,6 +52,7 @@ def scan_summary(scan: ProcessScan | None) -> dict[str, Any] | None:
         "taken_at": iso_time(scan.taken_at),
         "scanned": scan.scanned,
         "denied": scan.denied,
+        "listing_incomplete": scan.listing_incomplete,
         "notes": list(scan.notes),
     }
 

@@ -149,6 +149,15 @@ def test_demo_not_root_hedges_only_claims_that_denied_processes_could_change():
                for n in coverage_notes(demo_snapshot(root=False)))
 
 
+def test_a_proc_that_hides_other_users_hedges_like_a_denial():
+    from dataclasses import replace
+
+    shown = demo_snapshot()
+    hidden = replace(shown, processes=replace(shown.processes, listing_incomplete=True))
+    findings = {(f.kind, f.object.row_key): f for f in diagnose(hidden, now=DEMO_NOW)}
+    assert "hides other users' processes (hidepid)" in findings["orphan-posix", "psem:/build-slots"].message
+
+
 def test_demo_empty_is_clean():
     assert diagnose(demo_snapshot(empty=True), now=DEMO_NOW) == []
 

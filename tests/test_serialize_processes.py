@@ -56,7 +56,7 @@ def test_no_scan_means_null_not_empty() -> None:
 def test_summary_and_json_round_trip() -> None:
     scan = demo_snapshot(root=False).processes
     summary = scan_summary(scan)
-    assert summary["denied"] == 14 and summary["scanned"] == 212
+    assert summary["denied"] == 14 and summary["scanned"] == 212 and summary["listing_incomplete"] is False
     assert summary["notes"][0].startswith("14 processes of other users were not inspected")
     json.dumps([summary, process_fields("sem", "sem:2", scan)])
 

@@ -33,6 +33,7 @@ from ipcscope.probe.procfs import (
     parse_stat,
     parse_status,
     parse_syscall,
+    proc_hidepid,
     read_link,
     new_name_buffer,
     read_maps,
@@ -78,6 +79,20 @@ class ProcessScanner:
         self._denials: dict[int, _Denial] = {}
         self._user_names: dict[int, str | None] = {}
         self._use_procmap_query = True
+        self._hidepid: str | None = None
+
+    @property
+    def hidepid(self) -> str:
+        """The hidepid= option of the scanned /proc ("" when off), read once: mount options of
+        /proc do not change under a running tool, and it is a 30-line file."""
+        if self._hidepid is None:
+            try:
+                with open(f"{self.proc_root}/self/mountinfo") as handle:
+                    mountinfo = handle.read()
+            except OSError:
+                mountinfo = ""
+            self._hidepid = proc_hidepid(mountinfo, os.path.realpath(self.proc_root))
+        return self._hidepid
 
     def scan(self, snapshot: Snapshot, kinds: Iterable[Kind] | None = None) -> ProcessScan:
         """One pass over every process; the Snapshot says which objects to match against.
@@ -132,6 +147,7 @@ class _ScanPass:
         self.scanner = scanner
         self.root = scanner.proc_root
         self.now = scanner.clock()
+        self.snapshot = snapshot
         self.shm = {seg.id: seg for seg in snapshot.shm}
         self.sem_values = {
             sem.id: tuple(s.value for s in sem.semaphores)
@@ -163,6 +179,10 @@ class _ScanPass:
         # for the notes
         self.unreadable: list[ProcessRef] = []
         self.waits_unreadable: list[ProcessRef] = []
+        #: listed in /proc but even their status refused (hidepid=noaccess)
+        self.hidden: list[ProcessRef] = []
+        #: pids the snapshot names that /proc does not list but that exist (hidepid=invisible)
+        self.unlisted: list[int] = []
         self.namespace_unknown: set[int] = set()
         self.other_namespace: set[int] = set()
         self.ops_unreadable = 0
@@ -178,6 +198,9 @@ class _ScanPass:
         for name in names:
             if name.isdigit():
                 self._inspect(int(name))
+        listing_incomplete = self.scanner.hidepid == "invisible" and os.geteuid() != 0
+        if listing_incomplete:
+            self._find_unlisted()
         self.scanner._first_seen = self.first_seen
         self.scanner._denials = self.denials
         return ProcessScan(
@@ -189,11 +212,29 @@ class _ScanPass:
             waiters={key: tuple(sorted(found, key=lambda w: (w.pid, w.tid)))
                      for key, found in sorted(self.waiters.items())},
             original_keys=self.original_keys,
-            denied=len(self.unreadable) + len(self.waits_unreadable),
+            denied=len(self.unreadable) + len(self.waits_unreadable) + len(self.hidden) + len(self.unlisted),
             scanned=len(self.processes),
-            notes=self._notes(),
+            notes=self._notes(listing_incomplete),
             processes=self.processes,
+            listing_incomplete=listing_incomplete,
         )
+
+    def _find_unlisted(self) -> None:
+        """Ask the kernel about each pid the snapshot names (creators, last users, last
+        operators) that /proc does not list: kill(pid, 0) tells "exists" (EPERM) from "gone"
+        (ESRCH) whatever /proc shows, so a hidden holder is not reported dead."""
+        named = {pid for seg in self.snapshot.shm for pid in (seg.cpid, seg.lpid)}
+        named |= {pid for queue in self.snapshot.msg for pid in (queue.lspid, queue.lrpid)}
+        named |= {s.pid for sem in self.snapshot.sem for s in sem.semaphores or ()}
+        for pid in sorted(named - self.processes.keys() - {0}):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                continue
+            except PermissionError:
+                pass
+            self.processes[pid] = ProcessRef(pid)
+            self.unlisted.append(pid)
 
     def _inspect(self, pid: int) -> None:
         try:
@@ -216,6 +257,7 @@ class _ScanPass:
                 return  # exited since the listing
             status = parse_status(raw)
         except Denied:
+            self._record_hidden(pid, dir_fd)
             return
         except ValueError:
             self.bad_lines += 1
@@ -235,6 +277,17 @@ class _ScanPass:
             return
         if denial is None:
             self._read_tasks(proc)
+
+    def _record_hidden(self, pid: int, dir_fd: int) -> None:
+        """A process whose very status is refused (hidepid=noaccess): it exists, so it must not
+        look dead to the doctor; its owner is the owner of its /proc directory."""
+        try:
+            uid = os.fstat(dir_fd).st_uid
+        except OSError:
+            return
+        ref = ProcessRef(pid, "", uid, self.scanner.user_name(uid))
+        self.processes[pid] = ref
+        self.hidden.append(ref)
 
     def _known_denial(self, pid: int, dir_fd: int) -> _Denial | None:
         """The cached denial of `pid` if it still names the same process (same start time).
@@ -482,8 +535,17 @@ class _ScanPass:
 
     # ------------------------------------------------------------------ notes
 
-    def _notes(self) -> tuple[str, ...]:
+    def _notes(self, listing_incomplete: bool = False) -> tuple[str, ...]:
         notes = []
+        if self.hidden:
+            notes.append(f"{_count(len(self.hidden), 'process', 'processes')} {_were(len(self.hidden))} hidden by "
+                         f"/proc's hidepid={self.scanner.hidepid or 'noaccess'} option: their commands, attachments "
+                         "and waits are not shown (run as root, or in the group given by the mount's gid= option).")
+        if listing_incomplete:
+            unlisted = (f"; {_count(len(self.unlisted), 'pid')} the objects name {_were(len(self.unlisted))} "
+                        "found alive that way") if self.unlisted else ""
+            notes.append("/proc is mounted with hidepid=invisible: other users' processes are not listed at all, "
+                         f"so their attachments and waits are not shown{unlisted}. Run as root to see them.")
         my_uid = os.geteuid()
         others = [p for p in (*self.unreadable, *self.waits_unreadable) if my_uid != 0 and p.uid != my_uid]
         refused = [p for p in self.unreadable if my_uid == 0 or p.uid == my_uid]

@@ -359,3 +359,23 @@ def parse_exec_start(raw: bytes) -> float | None:
             except ValueError:
                 return None
     return None
+
+
+def proc_hidepid(mountinfo: str, mount_point: str) -> str:
+    """The hidepid= option of the proc mount at `mount_point` in a mountinfo text ("" when off).
+
+    Kernels since 5.8 say "noaccess", "invisible" or "ptraceable"; older ones "1" and "2", which
+    are returned as the new names. The option is a super option, after the " - fstype source".
+    """
+    found = ""
+    for line in mountinfo.splitlines():
+        left, sep, right = line.partition(" - ")
+        fields, fs = left.split(), right.split()
+        if not sep or len(fields) < 5 or len(fs) < 3 or fs[0] != "proc" or fields[4] != mount_point:
+            continue
+        found = ""  # the last mount on a mount point is the visible one
+        for option in fs[2].split(","):
+            if option.startswith("hidepid="):
+                value = option.partition("=")[2]
+                found = {"0": "", "off": "", "1": "noaccess", "2": "invisible"}.get(value, value)
+    return found
