@@ -136,10 +136,6 @@ class _Proc:
     tids: tuple[str, ...] | None = None
 
 
-#: not read yet (None means: read, and unreadable)
-_UNREAD = object()
-
-
 class _ScanPass:
     """The work of one `ProcessScanner.scan`: indexes of the snapshot, then a walk over /proc."""
 
@@ -174,7 +170,8 @@ class _ScanPass:
         self.waiters: dict[str, list[Waiter]] = defaultdict(list)
         self.original_keys: dict[int, int] = {}
         self.first_seen: dict[tuple, float] = {}
-        self.own_exec_start: float | None | object = _UNREAD
+        #: our se.exec_start read on each CPU (None key: wherever we ran), None when unreadable
+        self.own_exec_start: dict[int | None, float | None] = {}
         self.denials: dict[int, _Denial] = {}
         # for the notes
         self.unreadable: list[ProcessRef] = []
@@ -491,7 +488,7 @@ class _ScanPass:
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
         since = self.scanner._first_seen.get(identity)
         if since is None:
-            since = self._wait_began(proc, tid)
+            since = self._wait_began(proc, tid, stat.cpu)
         self.first_seen[identity] = since
         self.waiters[wait.row_key].append(Waiter(
             pid=proc.pid,
@@ -509,29 +506,42 @@ class _ScanPass:
             since=since,
         ))
 
-    def _wait_began(self, proc: _Proc, tid: int) -> float:
+    def _wait_began(self, proc: _Proc, tid: int, cpu: int | None) -> float:
         """When a wait seen for the first time probably began, so "blocked for" is right on the
         first scan. A sleeping task last ran when it went to sleep: its se.exec_start and ours
-        (which is "now") are on the same scheduler clock, in ms. Now when either is unreadable."""
+        (which is "now") are in ms on the scheduler clock of the CPU each ran on; these clocks
+        can differ by half a second on a VM, so ours is read on the task's CPU. Now when either
+        is unreadable."""
         try:
             raw = read_small(f"task/{tid}/sched", proc.dir_fd)
         except Denied:
             return self.now
         task = parse_exec_start(raw) if raw else None
-        own = self._own_exec_start()
+        own = self._own_exec_start(cpu)
         if task is None or own is None:
             return self.now
         return min(self.now, max(0.0, self.now - (own - task) / 1000))
 
-    def _own_exec_start(self) -> float | None:
-        """Our thread's se.exec_start, read once per scan (it moves on by the scan's few ms)."""
-        if self.own_exec_start is _UNREAD:
-            try:
-                raw = read_small(f"{self.root}/thread-self/sched")
-            except Denied:
-                raw = None
-            self.own_exec_start = parse_exec_start(raw) if raw else None
-        return self.own_exec_start  # type: ignore[return-value]
+    def _own_exec_start(self, cpu: int | None) -> float | None:
+        """Our thread's se.exec_start on `cpu`'s clock, read once per scan and CPU (it moves on
+        by the scan's few ms). The thread is moved to `cpu` for the read when allowed to run
+        there (sched_setaffinity returns once it runs there), then given its CPUs back."""
+        if cpu in self.own_exec_start:
+            return self.own_exec_start[cpu]
+        allowed = os.sched_getaffinity(0)
+        moved = cpu is not None and cpu in allowed and len(allowed) > 1
+        try:
+            if moved:
+                os.sched_setaffinity(0, {cpu})
+            raw = read_small(f"{self.root}/thread-self/sched")
+        except (Denied, OSError):
+            raw = None
+        finally:
+            if moved:
+                os.sched_setaffinity(0, allowed)
+        value = parse_exec_start(raw) if raw else None
+        self.own_exec_start[cpu] = value
+        return value
 
     # ------------------------------------------------------------------ notes
 

@@ -119,6 +119,8 @@ class Stat:
     comm: str
     state: str  # one letter: R S D T t Z X I ...
     start_time: int  # field 22, clock ticks after boot: with the pid, names a process uniquely
+    #: field 39, the CPU the task last ran on: whose scheduler clock its se.exec_start is read on
+    cpu: int | None = None
 
 
 def parse_stat(data: bytes) -> Stat:
@@ -131,6 +133,7 @@ def parse_stat(data: bytes) -> Stat:
         comm=data[open_paren + 1:close_paren].decode("utf-8", "replace"),
         state=rest[0].decode(),
         start_time=int(rest[19]),
+        cpu=int(rest[36]) if len(rest) > 36 else None,
     )
 
 

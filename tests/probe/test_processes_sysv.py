@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from ipcscope.core import sem as core_sem
+
 from ipcscope.model import SemOpSpec
 from ipcscope.probe.processes import ProcessScanner
 from tests.helpers import unique_key
@@ -141,7 +143,7 @@ def test_since_is_kept_across_scans_and_new_for_a_new_wait(semaphore_set: int) -
     now = [5000.0]
     scanner = ProcessScanner(clock=lambda: now[0])
     with children() as kids:
-        kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
+        pid = kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
         first = poll(scanner, sem_snapshot(semid), waiters_count(row, 1))
         now[0] = 5060.0
         second = scanner.scan(sem_snapshot(semid)())
@@ -281,11 +283,16 @@ def test_a_wait_seen_first_dates_from_when_it_began_and_doctor_calls_it_stuck(se
     with children() as kids:
         started = time.time()
         pid = kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
-        wait_for_state(pid, "S")
+        # the kernel's own count says when the semop sleeps (state S alone could be a startup read)
+        deadline = time.monotonic() + 10
+        while core_sem.getncnt(semid, 0) < 1:
+            assert time.monotonic() < deadline, "the child never blocked in semop"
+            time.sleep(0.001)
+        blocked = time.time()
         time.sleep(1.5)
         scan = poll(ProcessScanner(), sem_snapshot(semid), waiters_count(row, 1))
         (waiter,) = scan.waiters_of(row)
-        assert started - 0.5 <= waiter.since <= time.time() - 1.0
+        assert started - 0.05 <= waiter.since <= blocked + 0.05  # each CPU's clock read on that CPU
         out = subprocess.run([sys.executable, "-m", "ipcscope", "doctor", "--json", "--stuck-after", "1"],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 1, out.stderr
