@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.model import KINDS, Snapshot
@@ -48,6 +48,7 @@ from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
+from ipcscope.ui.widgets.footer import SteadyFooter
 from ipcscope.ui.findings_feed import FindingsFeed
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
@@ -165,7 +166,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
                                    peek=self._peek)
             with TabPane(self._tab_label("findings", None), id="view-findings"):
                 yield FindingsView(id="findings")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Notice).say(None)
