@@ -73,6 +73,13 @@ FREEZE_FROM_ROWS = 1000
 CHANGING_ACTIONS: frozenset[str] = PLAYGROUND_CHANGING
 
 
+def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> dict[str, bool]:
+    """The screen classes Textual sets for `width`: the class of the widest breakpoint that fits."""
+    ordered = sorted(breakpoints, reverse=True)
+    chosen = next((name for start, name in ordered if width >= start), None)
+    return {name: name == chosen for _start, name in ordered}
+
+
 class IpcScopeApp(LabControl, PlaygroundApp):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
@@ -155,6 +162,11 @@ class IpcScopeApp(LabControl, PlaygroundApp):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The breakpoint class now, before any widget gets its styles. Textual adds it on the
+        # screen's first resize, and a class change on the screen restyles every widget of it:
+        # a third of the CSS work of a start.
+        self.screen.update_classes(breakpoint_classes(self.size.width, self.HORIZONTAL_BREAKPOINTS),
+                                   update=False)
         yield StatusHeader(id="status")
         yield Notice(id="notice")
         with TabbedContent(id="views", initial="view-shm"):
