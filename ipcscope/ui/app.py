@@ -305,7 +305,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             tabs = self.query_one(TabbedContent)
             for kind in KINDS:
                 view = self.kind_view(kind)
-                view.apply(snapshot, now, self.history, show_detail=kind == active)
+                view.apply(snapshot, now, self.history)
                 label = self._tab_label(kind, view.table.total)
                 tab = tabs.get_tab(f"view-{kind}")
                 if tab.label.markup != label:
@@ -364,10 +364,9 @@ class IpcScopeApp(LabControl, PlaygroundApp):
         if self.paused:
             return
         now = self.clock()
-        active = self.active_view
         with self.batch_update():
             for kind in KINDS:
-                self.kind_view(kind).expire(now, show_detail=kind == active)
+                self.kind_view(kind).expire(now)
         self._schedule_expiry(now)
 
     def _show_header(self) -> None:
