@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Hashable
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey  # not exported; stable since Textual 0.63
 
 
 class SteadyFooter(Footer):
@@ -25,6 +27,15 @@ class SteadyFooter(Footer):
         keys = tuple((binding, enabled, tooltip)
                      for _node, binding, enabled, tooltip in self.screen.active_bindings.values())
         return keys, self.show_command_palette, self.app.ENABLE_COMMAND_PALETTE
+
+    def compose(self) -> ComposeResult:
+        """Footer's keys, told the footer's `compact` before they mount. A FooterKey starts
+        compact and the footer's data binding sets it back: two restyles of every key, each time.
+        The palette key is not bound (it stays compact), so it is left alone."""
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                widget.set_reactive(FooterKey.compact, self.compact)
+            yield widget
 
     async def recompose(self) -> None:
         shown = self._shown()
