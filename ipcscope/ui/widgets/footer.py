@@ -1,9 +1,9 @@
-"""Textual's Footer, rebuilt only when the keys it shows change.
+"""Textual's Footer, rebuilt only when the keys it shows change, and rebuilt with fewer restyles.
 
 Footer recomposes (unmounts and mounts a widget per key, then lays out and repaints the screen) on
-every "bindings updated" signal, and Screen.set_focus sends two per focus change. Switching between
-the object views moves the focus to another table with the same keys, so those rebuilds showed the
-same footer and cost about 80 ms per switch, a third of it.
+every "bindings updated" signal, and Screen.set_focus sends two per focus change: a view switch
+rebuilt the footer twice, the second time always for the same keys (and the first time too between
+views with the same actions, e.g. sem -> pmq). Each rebuild cost about 40 ms.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Hashable
 
 from textual.app import ComposeResult
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey  # not exported; stable since Textual 0.63
+from textual.widgets._footer import FooterKey  # not exported by textual.widgets
 
 
 class SteadyFooter(Footer):
