@@ -10,15 +10,19 @@ Runs `ipcscope --demo` headless (App.run_test, animations off) and reports media
 
 Frames are timed where the compositor hands them to the driver (App._display), so Pilot's
 waiting for idle is not counted in the wall times. The CPU times include a little of it (its
-polls every 20 ms), about 1 ms per switch. Machines shared with other jobs give noisy numbers:
-compare the CPU columns, run it twice.
+polls every 20 ms), about 1 ms per switch. Each run is a fresh Python process, as `ipcscope` is:
+in one process, every finished app leaves ~70,000 objects behind (Textual's caches) until some
+bound, and the garbage collector makes the later runs up to twice as slow. Machines shared with
+other jobs give noisy numbers: compare the CPU columns, run it twice.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -78,12 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="app runs (each switches 7 times)")
     parser.add_argument("--size", default="150x42", help="terminal size, COLUMNSxROWS")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one run, JSON
     args = parser.parse_args(argv)
-    size = tuple(int(n) for n in args.size.split("x"))
+    if args.one:
+        size = tuple(int(n) for n in args.size.split("x"))
+        print(json.dumps(asyncio.run(one_run(size))))  # type: ignore[arg-type]
+        return 0
     starts: list[tuple[float, float]] = []
     switches: list[tuple[float, float]] = []
     for _ in range(args.repeat):
-        start, switched = asyncio.run(one_run(size))  # type: ignore[arg-type]
+        child = subprocess.run([sys.executable, __file__, "--one", "--size", args.size],
+                               check=True, capture_output=True, text=True)
+        start, switched = json.loads(child.stdout)
         starts.append(start)
         switches.extend(switched)
     print(f"{args.repeat} runs at {args.size}, {len(switches)} switches (medians)")
