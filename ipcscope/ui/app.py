@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.model import KINDS, Snapshot
@@ -48,6 +48,7 @@ from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
+from ipcscope.ui.widgets.footer import SteadyFooter
 from ipcscope.ui.findings_feed import FindingsFeed
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
@@ -70,6 +71,13 @@ FREEZE_FROM_ROWS = 1000
 
 #: Actions that change IPC objects: disabled (and hidden) under --read-only.
 CHANGING_ACTIONS: frozenset[str] = PLAYGROUND_CHANGING
+
+
+def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> dict[str, bool]:
+    """The screen classes Textual sets for `width`: the class of the widest breakpoint that fits."""
+    ordered = sorted(breakpoints, reverse=True)
+    chosen = next((name for start, name in ordered if width >= start), None)
+    return {name: name == chosen for _start, name in ordered}
 
 
 class IpcScopeApp(LabControl, PlaygroundApp):
@@ -154,6 +162,11 @@ class IpcScopeApp(LabControl, PlaygroundApp):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The breakpoint class now, before any widget gets its styles. Textual adds it on the
+        # screen's first resize, and a class change on the screen restyles every widget of it:
+        # a third of the CSS work of a start.
+        self.screen.update_classes(breakpoint_classes(self.size.width, self.HORIZONTAL_BREAKPOINTS),
+                                   update=False)
         yield StatusHeader(id="status")
         yield Notice(id="notice")
         with TabbedContent(id="views", initial="view-shm"):
@@ -165,7 +178,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
                                    peek=self._peek)
             with TabPane(self._tab_label("findings", None), id="view-findings"):
                 yield FindingsView(id="findings")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Notice).say(None)
@@ -292,7 +305,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             tabs = self.query_one(TabbedContent)
             for kind in KINDS:
                 view = self.kind_view(kind)
-                view.apply(snapshot, now, self.history, show_detail=kind == active)
+                view.apply(snapshot, now, self.history)
                 label = self._tab_label(kind, view.table.total)
                 tab = tabs.get_tab(f"view-{kind}")
                 if tab.label.markup != label:
@@ -351,10 +364,9 @@ class IpcScopeApp(LabControl, PlaygroundApp):
         if self.paused:
             return
         now = self.clock()
-        active = self.active_view
         with self.batch_update():
             for kind in KINDS:
-                self.kind_view(kind).expire(now, show_detail=kind == active)
+                self.kind_view(kind).expire(now)
         self._schedule_expiry(now)
 
     def _show_header(self) -> None:

@@ -81,6 +81,22 @@ async def test_clicking_a_tab_switches_view() -> None:
         assert app.active_view == "overview"
 
 
+@pytest.mark.parametrize(("width", "first", "then"), [(160, "-wide", "-narrow"), (100, "-narrow", "-wide")])
+async def test_breakpoint_class_is_set_from_the_start_and_follows_resizes(width: int, first: str,
+                                                                          then: str) -> None:
+    app = make_app()
+    async with app.run_test(size=(width, 40)) as pilot:
+        assert first in app.screen.classes and then not in app.screen.classes
+        await pilot.resize_terminal(260 - width, 40)
+        assert then in app.screen.classes and first not in app.screen.classes
+
+
+def test_breakpoint_classes_pick_the_widest_that_fits() -> None:
+    breakpoints = [(0, "-narrow"), (140, "-wide")]
+    assert app_module.breakpoint_classes(139, breakpoints) == {"-wide": False, "-narrow": True}
+    assert app_module.breakpoint_classes(140, breakpoints) == {"-wide": True, "-narrow": False}
+
+
 async def test_tabs_show_counts() -> None:
     app = make_app()
     async with app.run_test(size=SIZE):

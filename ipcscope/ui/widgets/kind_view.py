@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from ipcscope.model import KIND_TITLES, Kind, Snapshot
@@ -103,31 +104,35 @@ class KindView(Vertical):
 
     # ------------------------------------------------------------------ data
 
-    def apply(self, snapshot: Snapshot, now: float, history: History, *, show_detail: bool) -> None:
+    def apply(self, snapshot: Snapshot, now: float, history: History) -> None:
         """Show a new snapshot. The detail pane is rendered only when this view is visible."""
         self._snapshot, self._now, self._history = snapshot, now, history
         self.table.apply(snapshot.objects(self.kind), snapshot.processes, now)
         notice = mqueue_notice(snapshot) if self.kind == "pmq" else None
         self.query_one(".kind-notice", Notice).say(notice)
         self._update_titles()
-        if show_detail:
-            self.refresh_detail()
+        self.refresh_detail()
 
-    def expire(self, now: float, *, show_detail: bool) -> None:
+    def expire(self, now: float) -> None:
         self._now = now
         self.table.expire(now)
-        if show_detail:
-            self.refresh_detail()
+        self.refresh_detail()
 
     def refresh_detail(self) -> None:
         """Render the object under the cursor. Called after every change, because DataTable only
-        reports a highlight when the cursor *index* changes, not when the object under it does."""
-        if self._snapshot is None or self._history is None:
+        reports a highlight when the cursor *index* changes, not when the object under it does.
+        Skipped while the view's tab is hidden (the app calls it when the tab is shown): at
+        start every table reports its first highlight, and the hidden panes' renders were wasted."""
+        if self._snapshot is None or self._history is None or not self._on_shown_tab():
             return
         selected = self.table.selected()
         obj, removed = selected if selected is not None else (None, False)
         self.query_one(DetailPane).show(obj, self._snapshot, now=self._now, history=self._history,
                                         removed=removed)
+
+    def _on_shown_tab(self) -> bool:
+        """False while another tab is shown (TabbedContent hides the other panes: display none)."""
+        return all(node.display for node in self.ancestors_with_self if isinstance(node, Widget))
 
     def _update_titles(self) -> None:
         """Titles and the empty-view text. Runs on every poll, so it only assigns what changed:
