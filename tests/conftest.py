@@ -14,6 +14,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config._ipcscope_inventory_before = inventory()  # type: ignore[attr-defined]
 
 
+@pytest.fixture
+def runner():
+    """An OperationRunner whose helper processes are all ended after the test."""
+    from ipcscope.runner import OperationRunner
+
+    runner = OperationRunner(grace=1.0)
+    try:
+        yield runner
+    finally:
+        runner.cancel_all()
+
+
 def _no_animations() -> None:
     """Tests see final states, so animations only cost time (a tab switch waits ~0.25 s for its
     underline). Textual reads TEXTUAL_ANIMATIONS once at import, and the snapshot plugin imports it

@@ -22,15 +22,6 @@ SEMTIMEDOP, SEMOP, MSGRCV, FUTEX = 220, 65, 70, 202
 
 
 @pytest.fixture
-def runner():
-    runner = OperationRunner(grace=1.0)
-    try:
-        yield runner
-    finally:
-        runner.cancel_all()
-
-
-@pytest.fixture
 def semset():
     from ipcscope.core import sem
 

@@ -387,14 +387,18 @@ async def test_help_lists_every_binding() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def palette_choose(pilot, search: str) -> None:
+    """Open the command palette, type `search`, wait for its results and take the first."""
+    await pilot.press("ctrl+p", *search)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_palette_jumps_to_an_object_of_another_kind() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.press(*"jump to sem 49")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await palette_choose(pilot, "jump to sem 49")
         assert app.active_view == "sem"
         assert table(app, "sem").cursor_key == "sem:49"
         assert app.focused is table(app, "sem")
@@ -526,11 +530,7 @@ async def test_pid_filter_shows_what_a_process_holds_or_waits_on() -> None:
 async def test_palette_process_entry_filters_every_view_it_touches() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.press(*"process 4238")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await palette_choose(pilot, "process 4238")
         assert app.active_view == "msg"
         assert shown_keys(app, "msg") == ["msg:3"]
         assert table(app, "pmq").filter == "pid:4238" and shown_keys(app, "pmq") == ["pmq:/jobs"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 from rich.console import Console
@@ -49,3 +50,19 @@ def text_of(widget: Any) -> str:
     with console.capture() as capture:
         console.print(getattr(rendered, "_renderable", rendered))
     return "\n".join(line.rstrip() for line in capture.get().splitlines())
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Let the app run until `predicate()` holds (helper processes move on their own time)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.02)
+
+
+def operation_cells(panel: Any, op: Any) -> list[str]:
+    """The plain texts of `op`'s row in an OperationsScreen's table."""
+    from textual.widgets import DataTable
+
+    row = panel.query_one(DataTable).get_row(str(op.op_id))
+    return [getattr(cell, "plain", str(cell)) for cell in row]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
-from textual.widgets import DataTable
-
 from ipcscope.actions import MsgReceive
 from ipcscope.actions.lookup import find_object
 from ipcscope.core import msg
@@ -15,21 +11,10 @@ from ipcscope.ui.dialogs.action_form import ActionForm
 from ipcscope.ui.dialogs.operations import OperationsScreen, age_text, outcome_text
 from tests.actions_support import blocked_syscalls, pid_exists
 from tests.helpers import unique_key
-from tests.ui.panels.harness import LIMITS, DialogApp, text_of
+from tests.ui.panels.harness import LIMITS, DialogApp, operation_cells, text_of, wait_for
 
 SIZE = (120, 30)
 MSGRCV = 70
-
-
-async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.02)
-
-
-def cells(panel: OperationsScreen, op: RunningOperation) -> list[str]:
-    return [getattr(cell, "plain", str(cell)) for cell in panel.query_one(DataTable).get_row(str(op.op_id))]
 
 
 async def test_a_waiting_msgrcv_from_a_form_completes_in_the_panel(runner) -> None:
@@ -52,7 +37,7 @@ async def test_a_waiting_msgrcv_from_a_form_completes_in_the_panel(runner) -> No
             msg.send(msqid, 5, b"for you")
             await wait_for(pilot, lambda: runner.get(op.op_id).status == "done", what="received")
             await pilot.pause(0.1)
-            row = cells(panel, op)
+            row = operation_cells(panel, op)
             assert row[2] == "done" and row[5] == "message type 5, 7 bytes: 'for you'"
             assert msg.stat(msqid).lrpid == op.pid  # the kernel saw the helper receive it
             assert [m.operation.status for m in app.changed] == ["running", "done"]
@@ -77,7 +62,7 @@ async def test_a_failed_operation_shows_errno_and_explanation(runner) -> None:
             msg.remove(msqid)
             await wait_for(pilot, lambda: runner.get(op.op_id).status == "failed", what="EIDRM")
             await pilot.pause(0.1)
-            assert cells(panel, op)[5].startswith("EIDRM: ")
+            assert operation_cells(panel, op)[5].startswith("EIDRM: ")
     finally:
         try:
             msg.remove(msqid)

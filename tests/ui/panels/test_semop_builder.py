@@ -19,7 +19,7 @@ from ipcscope.ui.dialogs.operations import OperationsScreen
 from ipcscope.ui.dialogs.semop_builder import SemopBuilder
 from tests.actions_support import blocked_syscalls, pid_exists
 from tests.helpers import unique_key
-from tests.ui.panels.harness import LIMITS, DialogApp, text_of
+from tests.ui.panels.harness import LIMITS, DialogApp, operation_cells, text_of, wait_for
 
 SIZE = (100, 36)
 SEMTIMEDOP, SEMOP = 220, 65
@@ -40,13 +40,6 @@ def semset():
 
 def c_call(builder: SemopBuilder) -> str:
     return text_of(builder.query_one("#c-call")).removeprefix("C ")
-
-
-async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await pilot.pause(0.02)
 
 
 async def test_two_operations_run_atomically_and_the_kernel_shows_them(semset) -> None:
@@ -128,20 +121,16 @@ async def test_a_blocked_semop_goes_to_the_runner_and_is_cancelled_from_the_pane
         await pilot.pause()
         table = panel.query_one(DataTable)
         assert table.row_count == 1
-        row = [text_of_cell(c) for c in table.get_row(str(op.op_id))]
+        row = operation_cells(panel, op)
         assert row[1] == str(op.pid) and row[2] == "running"
         assert row[4] == f"semop({semset.id}, {{{{1, -1, SEM_UNDO}}}}, 1)"
         await pilot.press("c")
         await wait_for(pilot, lambda: not pid_exists(op.pid), what="helper reaped")
         await pilot.pause(0.1)
         assert runner.get(op.op_id).status == "cancelled"
-        assert [text_of_cell(c) for c in table.get_row(str(op.op_id))][2] == "cancelled"
+        assert operation_cells(panel, op)[2] == "cancelled"
         assert sem.getncnt(semset.id, 1) == 0 and sem.getall(semset.id) == (1, 0, 0)
         assert [m.operation.status for m in app.changed] == ["running", "cancelled"]
-
-
-def text_of_cell(cell) -> str:
-    return getattr(cell, "plain", str(cell))
 
 
 async def test_a_completed_sem_undo_is_held_and_released_on_cancel(semset, runner) -> None:
@@ -156,13 +145,13 @@ async def test_a_completed_sem_undo_is_held_and_released_on_cancel(semset, runne
         await wait_for(pilot, lambda: runner.get(op.op_id).status == "holding", what="holding")
         await pilot.pause(0.1)
         assert sem.getval(semset.id, 0) == 0
-        cells = [text_of_cell(c) for c in panel.query_one(DataTable).get_row(str(op.op_id))]
+        cells = operation_cells(panel, op)
         assert cells[2] == "holding" and "SEM_UNDO" in cells[5]
         await pilot.press("c")
         await wait_for(pilot, lambda: not pid_exists(op.pid), what="helper reaped")
         assert sem.getval(semset.id, 0) == 1  # the kernel undid the -1 as the helper exited
         await pilot.pause(0.1)
-        cells = [text_of_cell(c) for c in panel.query_one(DataTable).get_row(str(op.op_id))]
+        cells = operation_cells(panel, op)
         assert cells[2] == "done" and cells[5].endswith("SEM_UNDO adjustments applied")
         await pilot.press("f")
         await pilot.pause()
