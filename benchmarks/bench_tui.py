@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 from ipcscope.demo import DEMO_NOW, demo_snapshot  # noqa: E402
 from ipcscope.model import ShmSegment, Snapshot  # noqa: E402
-from ipcscope.procinfo import FixedProcessInfo  # noqa: E402
+from ipcscope.probe.procinfo import FixedProcessInfo  # noqa: E402
 from ipcscope.ui.app import IpcScopeApp  # noqa: E402
-from ipcscope.ui.sources import StaticSource  # noqa: E402
+from ipcscope.ui.data.sources import StaticSource  # noqa: E402
 
 SIZE = (160, 50)
 
@@ -170,7 +170,7 @@ def main() -> None:
     asyncio.run(refresh_benchmark(args.objects, args.rounds))
     asyncio.run(idle_benchmark(args.objects, args.idle_seconds, warmup=args.warmup))
     if args.breakdown:
-        from ipcscope.ui.history import History
+        from ipcscope.ui.data.history import History
         from ipcscope.ui.widgets.detail import DetailPane
 
         DetailPane.show = lambda self, *a, **k: None  # type: ignore[method-assign]

@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 
 from ipcscope.demo import DEMO_NOW
-from ipcscope.ui.history import History
+from ipcscope.ui.data.history import History
 from ipcscope.ui.widgets.detail import DetailPane
 from ipcscope.ui.widgets.overview import Overview
 from tests.ui.detail_harness import DetailApp, OverviewApp

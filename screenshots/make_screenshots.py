@@ -31,9 +31,9 @@ SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
     "help": (("question_mark",), "Every key, generated from the bindings"),
 }
 
-#: the playground's dialogs: the demo app with changes allowed (nothing is run: the demo objects
+#: the action panels: the demo app with changes allowed (nothing is run: the demo objects
 #: do not exist here, the dialogs only show what they would call)
-PLAYGROUND_SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
+PANEL_SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
     "create": (("1", "c", *"0x1c0ffee1", "tab", "ctrl+u", *"64K", "tab", "ctrl+u", *"0640"),
                "Create: the C call as you type, the problem beside its field"),
     "semop": (("3", "O", "tab", "tab", "tab", "space", "tab", "tab", "enter", "ctrl+u", "2"),
@@ -52,8 +52,8 @@ async def shoot(name: str, keys: tuple[str, ...], *, read_only: bool = True) -> 
 
 
 async def shoot_lab() -> Path:
-    """A teaching lab's step beside the tables (ipcscope.ui.lab_demo: nothing is started)."""
-    from ipcscope.ui.lab_demo import show_demo_step
+    """A teaching lab's step beside the tables (tests.ui.lab_demo: nothing is started)."""
+    from tests.ui.lab_demo import show_demo_step
 
     app = demo_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -66,7 +66,7 @@ async def shoot_lab() -> Path:
 async def main() -> None:
     for name, (keys, _caption) in SHOTS.items():
         print(await shoot(name, keys))
-    for name, (keys, _caption) in PLAYGROUND_SHOTS.items():
+    for name, (keys, _caption) in PANEL_SHOTS.items():
         print(await shoot(name, keys, read_only=False))
     print(await shoot_lab())
 

@@ -17,7 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def runner():
     """An OperationRunner whose helper processes are all ended after the test."""
-    from ipcscope.runner import OperationRunner
+    from ipcscope.actions.runner import OperationRunner
 
     runner = OperationRunner(grace=1.0)
     try:

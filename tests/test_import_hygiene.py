@@ -14,7 +14,7 @@ HEADLESS_MODULES = [
     "ipcscope.doctor",
     "ipcscope.cli",
     "ipcscope.cli.list_cmd",
-    "ipcscope.serialize",
+    "ipcscope.cli.json_output",
 ]
 
 

@@ -1,10 +1,10 @@
-"""Every playground action, validated once, shared by the CLI and the UI.
+"""Every action, validated once, shared by the CLI and the UI.
 
 Each action is a frozen request dataclass:
 
     request = SemOp.parse({"id": "32769", "ops": "0:-1:undo 2:+1"}, target=sem_set)
     request.c_call()   # 'semop(32769, {{0, -1, SEM_UNDO}, {2, +1, 0}}, 2)'
-    request.may_block  # True: run it in a helper process (ipcscope.runner)
+    request.may_block  # True: run it in a helper process (ipcscope.actions.runner)
     request.run()      # one core call -> an ActionResult (IpcError on failure)
 
 `parse` raises ValidationError(message, field) for bad input, before any kernel call.

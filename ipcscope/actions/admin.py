@@ -18,6 +18,7 @@ from ipcscope.actions.fields import (
 )
 from ipcscope.actions.limits import ActionLimits
 from ipcscope.actions.lookup import posix_path
+from ipcscope.actions.removal import remove_checked, removal_call
 from ipcscope.actions.render import c_changes, c_mode, c_name
 from ipcscope.actions.results import ActionResult, Done
 from ipcscope.core.errors import ValidationError
@@ -142,7 +143,7 @@ class SetPerms(Request):
 @register
 @dataclass(frozen=True)
 class Remove(Request):
-    """Removal of the object as it was shown; `run` re-checks it first (see ipcscope.removal)."""
+    """Removal of the object as it was shown; `run` re-checks it first (see ipcscope.actions.removal)."""
 
     action = "remove"
     title = "Remove"
@@ -167,8 +168,6 @@ class Remove(Request):
 
     @classmethod
     def _render(cls, values: Mapping[str, Any]) -> str:
-        from ipcscope.removal import removal_call
-
         kind, ident = values["object_kind"], values["ident"]
         if isinstance(kind, Placeholder):
             return "IPC_RMID or unlink"
@@ -179,8 +178,6 @@ class Remove(Request):
         return ObjectRef(self.object_kind, self.ident)  # type: ignore[arg-type]
 
     def run(self) -> ActionResult:
-        from ipcscope.removal import remove_checked
-
         return Done(self.c_call(), text=remove_checked(self.expected))
 
 

@@ -1,4 +1,4 @@
-"""The playground on the command line: create, send, recv, peek, semop, setval, read, write, chmod, rm...
+"""The action panels on the command line: create, send, recv, peek, semop, setval, read, write, chmod, rm...
 
 Every subcommand turns its arguments into the same request the UI builds (ipcscope.actions), so
 validation, the C call and the errors are identical. Bad input: one line on stderr, exit 2.
@@ -239,7 +239,7 @@ def _json_error(args: argparse.Namespace, error: BaseException) -> None:
     if not getattr(args, "json", False):
         return
     from ipcscope.core.errors import IpcError
-    from ipcscope.runner_worker import error_json
+    from ipcscope.actions.runner_worker import error_json
 
     payload = error_json(error)
     if isinstance(error, Refused):
@@ -466,7 +466,7 @@ def _handle_rm(args: argparse.Namespace) -> int:
     from ipcscope.actions.lookup import find_object
     from ipcscope.core.errors import IpcError
     from ipcscope.model import Snapshot
-    from ipcscope.removal import plan_removal, removal_call
+    from ipcscope.actions.removal import plan_removal, removal_call
 
     if getattr(args, "read_only", False):
         raise Refused("read-only mode: rm would change IPC objects")

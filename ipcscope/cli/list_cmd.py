@@ -102,7 +102,7 @@ def _list(args: argparse.Namespace) -> int:
 
         snapshot = scan_processes(snapshot, kinds=kinds)
     if args.json:
-        from ipcscope.serialize import dumps, list_document
+        from ipcscope.cli.json_output import dumps, list_document
 
         sys.stdout.write(dumps(list_document(snapshot, kinds), pretty=sys.stdout.isatty()))
         sys.stdout.write("\n")
@@ -121,7 +121,7 @@ def run_limits(args: argparse.Namespace) -> int:
     # Usage needs every kind that has a limit, but no per-object values.
     snapshot = take_snapshot(kinds=("shm", "msg", "sem", "pmq"), details=False)
     if args.json:
-        from ipcscope.serialize import dumps, limits_document
+        from ipcscope.cli.json_output import dumps, limits_document
 
         document = limits_document(snapshot.limits, snapshot.warnings)
         sys.stdout.write(dumps(document, pretty=sys.stdout.isatty()) + "\n")

@@ -1,6 +1,6 @@
 """Render IPC calls as a C programmer writes them: `semop(3, {{0, -1, SEM_UNDO}}, 1)`.
 
-Used in every IpcError (so a failure names the exact call) and by the playground's live preview.
+Used in every IpcError (so a failure names the exact call) and by the panels' live preview.
 Flags are spelt with their C names and modes in octal, as in the man pages. Arguments that are
 buffers in C show as `buf`, `&ds`, ...; structures whose content matters show as `{...}` literals.
 """

@@ -7,8 +7,8 @@ sources.call_abandonable).
 
 To add a key: a Binding with an id on the widget where it acts, plus its `action_*` method. The
 help screen and the command palette pick it up from the bindings. An action that changes IPC
-objects must also be listed in CHANGING_ACTIONS so `--read-only` disables it. The playground's
-keys (create, send, semop, remove, ...) come from the base class, ipcscope.ui.playground.
+objects must also be listed in CHANGING_ACTIONS so `--read-only` disables it. The action panels'
+keys (create, send, semop, remove, ...) come from the base class, ipcscope.ui.app_panels.
 """
 
 from __future__ import annotations
@@ -28,28 +28,28 @@ from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.model import KINDS, Snapshot
-from ipcscope.procinfo import ProcessInfo
+from ipcscope.probe.procinfo import ProcessInfo
 from ipcscope.ui.commands import JumpProvider
-from ipcscope.ui.history import History
-from ipcscope.ui.lab_control import LAB_ACTIONS, LAB_BINDINGS, LabControl
-from ipcscope.ui.keys import KeyRow, KeySection, key_rows, table_bindings
-from ipcscope.runner import OperationRunner
+from ipcscope.ui.data.history import History
+from ipcscope.ui.app_labs import LAB_ACTIONS, LAB_BINDINGS, AppLabs
+from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
+from ipcscope.actions.runner import OperationRunner
 from ipcscope.ui.messages import ScanReady, SnapshotReady
-from ipcscope.ui.playground import (
-    PLAYGROUND_ACTIONS,
-    PLAYGROUND_BINDINGS,
-    PLAYGROUND_CHANGING,
-    PlaygroundApp,
+from ipcscope.ui.app_panels import (
+    PANEL_ACTIONS,
+    PANEL_BINDINGS,
+    PANEL_CHANGING,
+    AppPanels,
 )
 from ipcscope.ui.screens.help import HelpScreen
-from ipcscope.ui.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
-from ipcscope.ui.texts import global_notice
+from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
+from ipcscope.ui.render.texts import global_notice
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
 from ipcscope.ui.widgets.footer import SteadyFooter
-from ipcscope.ui.findings_feed import FindingsFeed
+from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
 
@@ -70,7 +70,7 @@ MIN_SCAN_INTERVAL = 2.0
 FREEZE_FROM_ROWS = 1000
 
 #: Actions that change IPC objects: disabled (and hidden) under --read-only.
-CHANGING_ACTIONS: frozenset[str] = PLAYGROUND_CHANGING
+CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING
 
 
 def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> dict[str, bool]:
@@ -80,7 +80,7 @@ def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> di
     return {name: name == chosen for _start, name in ordered}
 
 
-class IpcScopeApp(LabControl, PlaygroundApp):
+class IpcScopeApp(AppLabs, AppPanels):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
@@ -116,7 +116,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
                 tooltip="Show findings: what is stuck and why", id="app.view.findings"),
         *LAB_BINDINGS,
         # Last, so the footer lists the shell's keys first.
-        *PLAYGROUND_BINDINGS,
+        *PANEL_BINDINGS,
     ]
 
     paused: reactive[bool] = reactive(False, bindings=True)
@@ -315,7 +315,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             self._show_findings(snapshot, now)
         self._schedule_expiry(now)
         self._freeze_long_lived(self._row_total())
-        self.playground_snapshot_applied()
+        self.panels_snapshot_applied()
 
     def _show_findings(self, snapshot: Snapshot, now: float) -> None:
         """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
@@ -381,7 +381,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             return self.lab_action_allowed(action)
         if action in CHANGING_ACTIONS and self.read_only:
             return False
-        allowed = self.check_playground_action(action)
+        allowed = self.check_panel_action(action)
         if allowed is not True:
             return allowed
         if action == "filter":
@@ -483,13 +483,13 @@ class IpcScopeApp(LabControl, PlaygroundApp):
     # ------------------------------------------------------------------ keys, help, palette
 
     def key_sections(self) -> tuple[KeySection, ...]:
-        shell = [binding for binding in self.BINDINGS if binding not in PLAYGROUND_BINDINGS]
+        shell = [binding for binding in self.BINDINGS if binding not in PANEL_BINDINGS]
         everywhere = key_rows(self, [*shell, *App.BINDINGS])
         palette = KeyRow((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),),
                          "command_palette", "Palette", "Jump to an object, run any action")
         return (
             KeySection("Everywhere", (*everywhere, palette)),
-            KeySection("Playground", key_rows(self, PLAYGROUND_BINDINGS)),
+            KeySection("Panels", key_rows(self, PANEL_BINDINGS)),
             KeySection("Object views", key_rows(self, KindView.BINDINGS)),
             KeySection("Table", key_rows(self, table_bindings(ObjectTable))),
             KeySection("Detail pane", key_rows(self, DetailScroll.BINDINGS)),
@@ -506,7 +506,7 @@ class IpcScopeApp(LabControl, PlaygroundApp):
             for row in key_rows(self, bindings):
                 if row.action == "quit" or not self._palette_allows(row.action, screen):
                     continue
-                if row.action in PLAYGROUND_ACTIONS:  # listed per action by PlaygroundApp
+                if row.action in PANEL_ACTIONS:  # listed per action by AppPanels
                     continue
                 title = row.detail if row.action.startswith("view(") else row.name
                 help_text = f"{row.detail}  (key: {' '.join(row.keys)})" if row.detail else f"key: {' '.join(row.keys)}"

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
-from ipcscope.procinfo import FixedProcessInfo
+from ipcscope.probe.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
-from ipcscope.ui.sources import StaticSource
+from ipcscope.ui.data.sources import StaticSource
 
 
 @dataclass(frozen=True)

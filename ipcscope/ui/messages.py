@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from ipcscope.model import Snapshot
-from ipcscope.ui.sources import ScanResult
+from ipcscope.ui.data.sources import ScanResult
 
 
 @dataclass

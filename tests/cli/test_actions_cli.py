@@ -1,4 +1,4 @@
-"""Every playground subcommand through `python -m ipcscope`, checked against the kernel's own view
+"""Every action subcommand through `python -m ipcscope`, checked against the kernel's own view
 (/proc/sysvipc, ipcs, /dev/shm, core's stat calls). Run under `unshare --ipc` (see BRIEF.md)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.actions_support import (
+from tests.actions.support import (
     PACKAGE_ROOT,
     SHM_DIR,
     Created,
@@ -484,7 +484,7 @@ def test_kernel_errors_name_errno_and_explanation(created: Created) -> None:
     import ipcscope.actions  # noqa: F401 - loaded before dropping privileges: the stdlib is under /root
     import ipcscope.cli.actions_cmd  # noqa: F401
     import ipcscope.core.sem  # noqa: F401
-    import ipcscope.runner_worker  # noqa: F401
+    import ipcscope.actions.runner_worker  # noqa: F401
 
     status, err = run_as_user(lambda: _main_capturing("semop", semid, "0:+1"))
     assert status == 1 and len(err.strip().splitlines()) == 1, err
@@ -511,7 +511,7 @@ def test_ctrl_c_while_blocked_exits_130_quietly(created: Created) -> None:
                             env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
-        from tests.actions_support import blocked_syscalls
+        from tests.actions.support import blocked_syscalls
 
         while 70 not in blocked_syscalls(proc.pid):  # msgrcv
             assert time.monotonic() < deadline and proc.poll() is None

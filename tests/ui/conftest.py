@@ -7,10 +7,10 @@ from textual.widgets import Input
 
 from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
-from ipcscope.procinfo import FixedProcessInfo
+from ipcscope.probe.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
 from ipcscope.ui.demo_app import DemoPeek
-from ipcscope.ui.sources import StaticSource
+from ipcscope.ui.data.sources import StaticSource
 
 
 class FakeClock:

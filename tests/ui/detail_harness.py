@@ -15,8 +15,8 @@ from textual.containers import VerticalScroll
 import ipcscope.ui
 from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
-from ipcscope.procinfo import FixedProcessInfo
-from ipcscope.ui.history import History
+from ipcscope.probe.procinfo import FixedProcessInfo
+from ipcscope.ui.data.history import History
 from ipcscope.ui.widgets.detail import DetailPane
 from ipcscope.ui.widgets.overview import Overview
 

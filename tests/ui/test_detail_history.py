@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import MsgQueue, Semaphore, SemSet, ShmSegment, Snapshot
-from ipcscope.ui.history import History
+from ipcscope.ui.data.history import History
 
 
 def test_records_each_kinds_metrics() -> None:

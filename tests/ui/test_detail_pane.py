@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Static
 
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.model import Snapshot, Waiter
-from ipcscope.ui.history import History
-from ipcscope.ui.waits import MSG_EXCEPT, STOPPED_NOTE
+from ipcscope.ui.data.history import History
+from ipcscope.ui.render.waits import MSG_EXCEPT, STOPPED_NOTE
 from ipcscope.ui.widgets.detail import DetailPane, peek_queue
 from ipcscope.ui.widgets.overview import Overview
 from tests.ui.detail_harness import DetailApp, FakePeek, OverviewApp

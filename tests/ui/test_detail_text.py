@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ipcscope.model import SemOpSpec, Waiter
-from ipcscope.ui.gauge import bar, usage_level
-from ipcscope.ui.waits import (
+from ipcscope.ui.render.gauge import bar, usage_level
+from ipcscope.ui.render.waits import (
     MSG_EXCEPT,
     blocking_index,
     msgrcv_matches,

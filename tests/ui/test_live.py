@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from ipcscope.procinfo import FixedProcessInfo
+from ipcscope.probe.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
-from ipcscope.ui.sources import LiveSource
+from ipcscope.ui.data.sources import LiveSource
 from ipcscope.ui.widgets.object_table import ObjectTable
 
 probe = pytest.importorskip("ipcscope.probe")

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
-from ipcscope.procinfo import FixedProcessInfo
+from ipcscope.probe.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
-from ipcscope.ui.sources import ScanResult, StaticSource, with_scan
+from ipcscope.ui.data.sources import ScanResult, StaticSource, with_scan
 from ipcscope.ui.widgets.object_table import ObjectTable
 from tests.ui.test_app import segment, with_shm
 

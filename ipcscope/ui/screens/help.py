@@ -1,4 +1,4 @@
-"""`?`: every key, by where it works, generated from the bindings (see ipcscope.ui.keys)."""
+"""`?`: every key, by where it works, generated from the bindings (see ipcscope.ui.render.keys)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ipcscope.ui.keys import KeySection
+from ipcscope.ui.render.keys import KeySection
 
 MOUSE_HINTS = (
     "Mouse: click a tab to switch views, a column header to sort (again to reverse), "

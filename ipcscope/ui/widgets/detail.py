@@ -32,9 +32,9 @@ from ipcscope.model import (
     SysvObject,
     format_key,
 )
-from ipcscope.procinfo import ProcessInfo, PsutilProcessInfo
-from ipcscope.ui.history import History
-from ipcscope.ui.renderable_key import renderable_key
+from ipcscope.probe.procinfo import ProcessInfo, PsutilProcessInfo
+from ipcscope.ui.data.history import History
+from ipcscope.ui.render.renderable_key import renderable_key
 from ipcscope.ui.widgets import detail_posix as posix
 from ipcscope.ui.widgets import detail_processes as procs
 from ipcscope.ui.widgets import detail_sysv as sysv

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ipcscope.format import mode_string, percent
 from ipcscope.model import PosixObject, PosixQueue, PosixSemaphore, PosixShm, format_perms
-from ipcscope.ui.gauge import bar
+from ipcscope.ui.render.gauge import bar
 from ipcscope.ui.widgets.detail_common import Context, facts, heading, ids, sized, trend, unreadable
 
 #: sigev_notify values as the queue's NOTIFY field shows them

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ipcscope.model import IpcObject, ProcessRef, Waiter
-from ipcscope.ui.waits import (
+from ipcscope.ui.render.waits import (
     STOPPED_NOTE,
     blocking_index,
     msgrcv_matches,

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ipcscope.format import human_size, mode_string, percent
 from ipcscope.model import MsgQueue, SemSet, ShmSegment, SysvObject, format_key, format_perms
-from ipcscope.ui.gauge import bar
+from ipcscope.ui.render.gauge import bar
 from ipcscope.ui.widgets.detail_common import (
     Context,
     facts,

@@ -15,9 +15,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from ipcscope.model import KIND_TITLES, Kind, Snapshot
-from ipcscope.procinfo import ProcessInfo
-from ipcscope.ui.history import History
-from ipcscope.ui.texts import empty_text, mqueue_notice, no_match_text
+from ipcscope.probe.procinfo import ProcessInfo
+from ipcscope.ui.data.history import History
+from ipcscope.ui.render.texts import empty_text, mqueue_notice, no_match_text
 from ipcscope.ui.widgets.detail import DetailPane, Peek
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.status import Notice

@@ -1,6 +1,6 @@
 """The lab panel: the running lab's step beside the live tables.
 
-It only shows; `ipcscope.ui.lab_control` drives the session and calls `show_step`,
+It only shows; `ipcscope.ui.app_labs` drives the session and calls `show_step`,
 `show_processes` and `show_check`. Anything with LabSession's read side (`lab`, `step`, `index`,
 `step_count`, `has_next`, `has_back`) can be shown, which keeps the snapshot tests free of live
 processes. Styles: `ipcscope/ui/labs.tcss`, loaded as the widget's default CSS.

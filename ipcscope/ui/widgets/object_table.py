@@ -25,7 +25,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, RowKey
 
 from ipcscope.model import IpcObject, Kind, ProcessScan
-from ipcscope.ui.columns import (
+from ipcscope.ui.render.columns import (
     COLUMNS,
     DEFAULT_SORT,
     HAS_HOLDERS,

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Static
 
 from ipcscope.format import human_size, percent
 from ipcscope.model import KIND_TITLES, KINDS, LimitRow, Snapshot
-from ipcscope.ui.gauge import bar, theme_color, usage_level
+from ipcscope.ui.render.gauge import bar, theme_color, usage_level
 
 LIMIT_COLUMNS = ("RESOURCE", "DESCRIPTION", "USED", "LIMIT", "USE%")
 COUNT_COLUMNS = ("KIND", "OBJECTS", "TOTALS")

@@ -1,4 +1,4 @@
-"""Fixtures for the playground dialogs: a steady cursor (the `runner` fixture is in tests/conftest.py)."""
+"""Fixtures for the action panels: a steady cursor (the `runner` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ipcscope.actions import ActionLimits
-from ipcscope.ui.dialogs.outcome import ActionDone, OperationChanged
+from ipcscope.ui.panels.outcome import ActionDone, OperationChanged
 
 #: fixed limits, so previews and snapshots do not depend on this machine's sysctls
 LIMITS = ActionLimits(shmmax=1 << 30)

@@ -12,8 +12,8 @@ from ipcscope.actions import CreateMsg, CreateShm, MsgSend, SetPerms
 from ipcscope.actions.lookup import find_object
 from ipcscope.core import keys, msg, shm
 from ipcscope.model import ObjectRef
-from ipcscope.ui.dialogs.action_form import ActionForm
-from tests.actions_support import proc_sysvipc
+from ipcscope.ui.panels.action_form import ActionForm
+from tests.actions.support import proc_sysvipc
 from tests.helpers import run_as_user, unique_key
 from tests.ui.panels.harness import LIMITS, DialogApp, text_of
 

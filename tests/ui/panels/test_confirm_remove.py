@@ -9,9 +9,9 @@ from ipcscope.actions.lookup import find_object
 from ipcscope.core import msg, shm
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import ObjectRef, Snapshot
-from ipcscope.removal import plan_removal
-from ipcscope.ui.dialogs.confirm_remove import ConfirmRemove
-from tests.actions_support import proc_sysvipc
+from ipcscope.actions.removal import plan_removal
+from ipcscope.ui.panels.confirm_remove import ConfirmRemove
+from tests.actions.support import proc_sysvipc
 from tests.helpers import unique_key
 from tests.ui.panels.harness import DialogApp, text_of
 

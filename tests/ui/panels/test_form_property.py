@@ -13,8 +13,8 @@ from textual.widgets import Checkbox, Input, Select
 from ipcscope.actions import ACTIONS, SemOp
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import SemOpSpec
-from ipcscope.ui.dialogs.action_form import ActionForm
-from ipcscope.ui.dialogs.semop_builder import SemopBuilder
+from ipcscope.ui.panels.action_form import ActionForm
+from ipcscope.ui.panels.semop_builder import SemopBuilder
 from tests.ui.panels.harness import LIMITS, DialogApp
 
 SNAPSHOT = demo_snapshot()

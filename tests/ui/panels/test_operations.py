@@ -6,10 +6,10 @@ from ipcscope.actions import MsgReceive
 from ipcscope.actions.lookup import find_object
 from ipcscope.core import msg
 from ipcscope.model import ObjectRef
-from ipcscope.runner import RunningOperation
-from ipcscope.ui.dialogs.action_form import ActionForm
-from ipcscope.ui.dialogs.operations import OperationsScreen, age_text, outcome_text
-from tests.actions_support import blocked_syscalls, pid_exists
+from ipcscope.actions.runner import RunningOperation
+from ipcscope.ui.panels.action_form import ActionForm
+from ipcscope.ui.panels.operations import OperationsScreen, age_text, outcome_text
+from tests.actions.support import blocked_syscalls, pid_exists
 from tests.helpers import unique_key
 from tests.ui.panels.harness import LIMITS, DialogApp, operation_cells, text_of, wait_for
 
@@ -85,7 +85,7 @@ def test_outcome_and_age_texts() -> None:
     from ipcscope.actions import SemOp
     from ipcscope.actions.results import Done
     from ipcscope.model import SemOpSpec
-    from ipcscope.runner import OperationError
+    from ipcscope.actions.runner import OperationError
 
     request = SemOp(id=3, ops=(SemOpSpec(0, -1, 0x1000),))
     base = RunningOperation(1, 4242, request, request.c_call(), started_at=100.0)

@@ -1,14 +1,14 @@
-"""SVG snapshots of the playground dialogs on fixed data: demo objects, fixed limits, no live pid."""
+"""SVG snapshots of the action panels on fixed data: demo objects, fixed limits, no live pid."""
 
 from __future__ import annotations
 
 from ipcscope.actions import SEM_UNDO, CreateShm
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import SemOpSpec
-from ipcscope.removal import plan_removal
-from ipcscope.ui.dialogs.action_form import ActionForm
-from ipcscope.ui.dialogs.confirm_remove import ConfirmRemove
-from ipcscope.ui.dialogs.semop_builder import SemopBuilder
+from ipcscope.actions.removal import plan_removal
+from ipcscope.ui.panels.action_form import ActionForm
+from ipcscope.ui.panels.confirm_remove import ConfirmRemove
+from ipcscope.ui.panels.semop_builder import SemopBuilder
 from tests.ui.panels.harness import LIMITS, DialogApp
 
 SNAPSHOT = demo_snapshot()

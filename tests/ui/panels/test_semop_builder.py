@@ -14,10 +14,10 @@ from ipcscope.actions import IPC_NOWAIT, SEM_UNDO
 from ipcscope.actions.lookup import find_object
 from ipcscope.core import sem
 from ipcscope.model import ObjectRef, SemOpSpec
-from ipcscope.runner import RunningOperation
-from ipcscope.ui.dialogs.operations import OperationsScreen
-from ipcscope.ui.dialogs.semop_builder import SemopBuilder
-from tests.actions_support import blocked_syscalls, pid_exists
+from ipcscope.actions.runner import RunningOperation
+from ipcscope.ui.panels.operations import OperationsScreen
+from ipcscope.ui.panels.semop_builder import SemopBuilder
+from tests.actions.support import blocked_syscalls, pid_exists
 from tests.helpers import unique_key
 from tests.ui.panels.harness import LIMITS, DialogApp, operation_cells, text_of, wait_for
 

@@ -11,9 +11,9 @@ from rich.text import Text
 from ipcscope.actions.lookup import find_object
 from ipcscope.core import posix_shm, shm
 from ipcscope.model import ObjectRef
-from ipcscope.ui.dialogs.shm_viewer import ShmViewer
-from ipcscope.ui.hexdump import CHANGED_STYLE, changed_offsets, hexdump
-from tests.actions_support import proc_sysvipc
+from ipcscope.ui.panels.shm_viewer import ShmViewer
+from ipcscope.ui.render.hexdump import CHANGED_STYLE, changed_offsets, hexdump
+from tests.actions.support import proc_sysvipc
 from tests.helpers import unique_key, unique_name
 from tests.ui.panels.harness import LIMITS, DialogApp, text_of
 

@@ -1,4 +1,4 @@
-"""The playground keys in the app: each opens the right dialog for the highlighted object,
+"""The panel keys in the app: each opens the right panel for the highlighted object,
 --read-only hides every changing one, actions refresh the table, quitting ends running helpers."""
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from ipcscope.actions import (
 from ipcscope.core import sem
 from ipcscope.model import SemSet
 from ipcscope.probe.snapshot import take_snapshot
-from ipcscope.runner import OperationRunner
+from ipcscope.actions.runner import OperationRunner
 from ipcscope.ui.app import IpcScopeApp
-from ipcscope.ui.dialogs.action_form import ActionForm
-from ipcscope.ui.dialogs.action_menu import ActionMenu
-from ipcscope.ui.dialogs.confirm_remove import ConfirmRemove
-from ipcscope.ui.dialogs.operations import OperationsScreen
-from ipcscope.ui.dialogs.semop_builder import SemopBuilder
-from ipcscope.ui.dialogs.shm_viewer import ShmViewer
-from ipcscope.ui.playground import PLAYGROUND_CHANGING
-from tests.actions_support import pid_exists
+from ipcscope.ui.panels.action_form import ActionForm
+from ipcscope.ui.panels.action_menu import ActionMenu
+from ipcscope.ui.panels.confirm_remove import ConfirmRemove
+from ipcscope.ui.panels.operations import OperationsScreen
+from ipcscope.ui.panels.semop_builder import SemopBuilder
+from ipcscope.ui.panels.shm_viewer import ShmViewer
+from ipcscope.ui.app_panels import PANEL_CHANGING
+from tests.actions.support import pid_exists
 from tests.helpers import unique_key
 from tests.ui.conftest import make_app
 
@@ -47,7 +47,7 @@ async def close(app: IpcScopeApp, pilot) -> None:
         await pilot.pause()
 
 
-#: (view key, playground key, the dialog it must open, the action class of a form)
+#: (view key, panel key, the panel it must open, the action class of a form)
 KEY_CASES = [
     ("1", "c", ActionForm, CreateShm),
     ("2", "c", ActionForm, CreateMsg),
@@ -152,11 +152,11 @@ async def test_read_only_hides_and_disables_every_changing_action() -> None:
         for view in ("1", "2", "3", "4", "5", "6"):
             await pilot.press(view)
             await pilot.pause()
-            for action in PLAYGROUND_CHANGING:
+            for action in PANEL_CHANGING:
                 assert app.check_action(action, ()) is False, (view, action)
             shown = {binding.action for _, binding, enabled, _ in app.screen.active_bindings.values()
                      if enabled}
-            assert not shown & PLAYGROUND_CHANGING
+            assert not shown & PANEL_CHANGING
             await pilot.press("c", "m", "v", "O", "V", "e", "x", "delete")  # and the keys do nothing
             await pilot.pause()
             assert len(app.screen_stack) == 1, view

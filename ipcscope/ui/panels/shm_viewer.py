@@ -23,9 +23,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 from ipcscope.actions import ActionLimits, PosixShmWrite, ShmWrite, preview, read_limits
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import PosixShm, ShmSegment
-from ipcscope.ui.dialogs.outcome import ActionDone, describe_error, object_label
-from ipcscope.ui.dialogs.segment import Segment, open_segment
-from ipcscope.ui.hexdump import changed_offsets, hexdump
+from ipcscope.ui.panels.outcome import ActionDone, describe_error, object_label
+from ipcscope.ui.panels.segment import Segment, open_segment
+from ipcscope.ui.render.hexdump import changed_offsets, hexdump
 
 REFRESH_SECONDS = 0.5
 

@@ -20,8 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from ipcscope.format import duration
-from ipcscope.runner import OperationRunner, RunningOperation
-from ipcscope.ui.dialogs.outcome import OperationChanged, describe_operation_error
+from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.ui.panels.outcome import OperationChanged, describe_operation_error
 
 POLL_SECONDS = 0.2
 COLUMNS = (("op", "#"), ("pid", "PID"), ("status", "Status"), ("age", "Age"), ("call", "Call"),

@@ -1,6 +1,6 @@
-"""The playground's keys in the app: each opens a dialog for the highlighted object.
+"""The action panels' keys in the app: each opens a panel for the highlighted object.
 
-`PlaygroundApp` is the base of IpcScopeApp. It owns the OperationRunner (helper processes for
+`AppPanels` is the base of IpcScopeApp. It owns the OperationRunner (helper processes for
 calls that can block), declares the keys (Bindings with ids, so keymaps can remap them), decides
 with `check_action` which apply to the current view and selection, and hides every changing one
 under --read-only. After an action it asks the shell for a snapshot so the table shows the
@@ -8,7 +8,7 @@ change; a created object is selected once it appears. Quitting ends the running 
 (fast: SIGTERM, reaped) and prints what that did.
 
 The shell provides: `read_only`, `snapshot`, `active_view`, `_active_kind_view()`,
-`request_poll()` and `jump_to(row_key)`, and calls `playground_snapshot_applied()` after
+`request_poll()` and `jump_to(row_key)`, and calls `panels_snapshot_applied()` after
 applying a snapshot.
 """
 
@@ -42,20 +42,20 @@ from ipcscope.actions import (
     actions_for,
 )
 from ipcscope.model import KINDS, IpcObject, PosixShm, SemSet, ShmSegment
-from ipcscope.removal import plan_removal
-from ipcscope.runner import OperationRunner, RunningOperation
-from ipcscope.ui.dialogs.action_form import ActionForm
-from ipcscope.ui.dialogs.action_menu import ActionMenu
-from ipcscope.ui.dialogs.confirm_remove import ConfirmRemove
-from ipcscope.ui.dialogs.operations import OperationsScreen, outcome_text
-from ipcscope.ui.dialogs.outcome import ActionDone, OperationChanged, object_label
-from ipcscope.ui.dialogs.semop_builder import SemopBuilder
-from ipcscope.ui.dialogs.shm_viewer import ShmViewer
+from ipcscope.actions.removal import plan_removal
+from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.ui.panels.action_form import ActionForm
+from ipcscope.ui.panels.action_menu import ActionMenu
+from ipcscope.ui.panels.confirm_remove import ConfirmRemove
+from ipcscope.ui.panels.operations import OperationsScreen, outcome_text
+from ipcscope.ui.panels.outcome import ActionDone, OperationChanged, object_label
+from ipcscope.ui.panels.semop_builder import SemopBuilder
+from ipcscope.ui.panels.shm_viewer import ShmViewer
 
 #: Seconds between runner polls while the app runs (reports "semop done" and refreshes).
 RUNNER_POLL_SECONDS = 0.25
 
-PLAYGROUND_BINDINGS: list[BindingType] = [
+PANEL_BINDINGS: list[BindingType] = [
     Binding("c", "create", "Create", tooltip="Create an object of this view's kind", id="play.create"),
     Binding("a", "attach", "Attach", tooltip="Live hex view of the segment, attached read-only "
             "(w in the viewer writes)", id="play.attach"),
@@ -78,7 +78,7 @@ PLAYGROUND_BINDINGS: list[BindingType] = [
 ]
 
 #: Actions that change IPC objects: hidden and disabled under --read-only.
-PLAYGROUND_CHANGING: frozenset[str] = frozenset(
+PANEL_CHANGING: frozenset[str] = frozenset(
     {"create", "send", "receive", "operate", "set_values", "edit_perms", "remove"})
 
 CREATE: dict[str, type[Request]] = {"shm": CreateShm, "msg": CreateMsg, "sem": CreateSem,
@@ -94,13 +94,13 @@ KINDS_FOR: dict[str, frozenset[str] | None] = {
 }
 #: keys that act on the highlighted object (the others need only the view)
 NEEDS_OBJECT = frozenset(KINDS_FOR) - {"create"}
-PLAYGROUND_ACTIONS = frozenset(KINDS_FOR) | {"operations"}
+PANEL_ACTIONS = frozenset(KINDS_FOR) | {"operations"}
 
 
-class PlaygroundApp(App[None]):
+class AppPanels(App[None]):
     """Base of IpcScopeApp: what the keys that create, send, receive, operate and remove do.
 
-    The app lists PLAYGROUND_BINDINGS after its own keys (so the footer shows those first).
+    The app lists PANEL_BINDINGS after its own keys (so the footer shows those first).
     """
 
     def __init__(self, *, runner: OperationRunner | None = None) -> None:
@@ -150,14 +150,14 @@ class PlaygroundApp(App[None]):
             return None
         return selected[0]
 
-    def check_playground_action(self, action: str) -> bool | None:
+    def check_panel_action(self, action: str) -> bool | None:
         """False: hidden (other kind, --read-only, a dialog is open); None: shown but needs a
         highlighted object; True: available."""
-        if action not in PLAYGROUND_ACTIONS:
+        if action not in PANEL_ACTIONS:
             return True
         if len(self.screen_stack) > 1:
             return False
-        if self.read_only and action in PLAYGROUND_CHANGING:
+        if self.read_only and action in PANEL_CHANGING:
             return False
         if action == "operations":
             return True
@@ -173,7 +173,7 @@ class PlaygroundApp(App[None]):
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.check_playground_action(action)
+        return self.check_panel_action(action)
 
     def _target(self) -> IpcObject | None:
         target = self.highlighted()
@@ -294,7 +294,7 @@ class PlaygroundApp(App[None]):
         if op.status != "running":
             self.request_poll()
 
-    def playground_snapshot_applied(self) -> None:
+    def panels_snapshot_applied(self) -> None:
         """Select an object created from a form, once the table shows it."""
         row_key = self._jump_when_shown
         if row_key is not None and self.snapshot is not None and self.snapshot.find(row_key):

@@ -1,4 +1,4 @@
-"""Parsing, C calls and previews of the playground actions (no kernel calls here)."""
+"""Parsing, C calls and previews of the actions (no kernel calls here)."""
 
 from __future__ import annotations
 

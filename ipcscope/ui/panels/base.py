@@ -22,8 +22,8 @@ from textual.widgets import Button, Input, Static
 
 from ipcscope.actions import ActionLimits, ActionResult, Preview, Request, preview, read_limits
 from ipcscope.model import IpcObject
-from ipcscope.runner import OperationRunner, RunningOperation
-from ipcscope.ui.dialogs.outcome import ActionDone, OperationChanged, object_label, run_request
+from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.ui.panels.outcome import ActionDone, OperationChanged, object_label, run_request
 
 DialogResult = ActionResult | RunningOperation | None
 

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from ipcscope.actions import MsgReceive, MsgSend, PosixSemWait, SemOp
-from ipcscope.runner import OperationRunner, RunningOperation
-from tests.actions_support import PACKAGE_ROOT, blocked_syscalls, cli_env, pid_exists
+from ipcscope.actions.runner import OperationRunner, RunningOperation
+from tests.actions.support import PACKAGE_ROOT, blocked_syscalls, cli_env, pid_exists
 from tests.helpers import unique_name
 
 SEMTIMEDOP, SEMOP, MSGRCV, FUTEX = 220, 65, 70, 202
@@ -184,7 +184,7 @@ def test_helpers_die_with_their_parent(semset) -> None:
     code = textwrap.dedent(f"""
         import os, sys
         from ipcscope.actions import SemOp
-        from ipcscope.runner import OperationRunner
+        from ipcscope.actions.runner import OperationRunner
         op = OperationRunner().start(SemOp.parse({{"id": "{semset}", "ops": "1:-1"}}))
         print(op.pid, flush=True)
         sys.stdin.readline()

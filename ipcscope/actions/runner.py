@@ -10,7 +10,7 @@
 
 Nothing here blocks the caller: results come through non-blocking pipes read by `poll()`, and
 `cancel` waits only for a process that was just signalled (milliseconds). Each helper is
-`python -m ipcscope.runner_worker` with this interpreter, in its own session (a terminal's ^C or
+`python -m ipcscope.actions.runner_worker` with this interpreter, in its own session (a terminal's ^C or
 ^Z does not reach it); it exits by itself when this process goes away.
 """
 
@@ -141,7 +141,7 @@ class OperationRunner:
             os.write(request_fd, payload)
             os.lseek(request_fd, 0, os.SEEK_SET)
             popen = subprocess.Popen(
-                [self.python, "-m", "ipcscope.runner_worker", "--request-fd", str(request_fd)],
+                [self.python, "-m", "ipcscope.actions.runner_worker", "--request-fd", str(request_fd)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 pass_fds=(request_fd,), start_new_session=True, env=self._environment(),
             )

@@ -1,10 +1,10 @@
-"""The helper process that performs one possibly-blocking action: `python -m ipcscope.runner_worker`.
+"""The helper process that performs one possibly-blocking action: `python -m ipcscope.actions.runner_worker`.
 
 It exists so that a semop, msgrcv, mq_receive or sem_wait blocks in a real, separate process: the
 kernel lists it as a waiter (ipcscope then shows it like any other), and the app stays free to
 answer keys and to cancel it.
 
-Protocol (see ipcscope.runner): the request arrives as JSON in the file descriptor given by
+Protocol (see ipcscope.actions.runner): the request arrives as JSON in the file descriptor given by
 `--request-fd`; the outcome leaves as one JSON line on stdout:
     {"ok": true, "result": {...}, "holding": false}
     {"ok": false, "error": {"type": "IpcError", "errno": 11, "call": "...", "explanation": "...", ...}}
@@ -52,7 +52,7 @@ def _emit(payload: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent cancels us; a terminal's ^C must not
-    parser = argparse.ArgumentParser(prog="ipcscope.runner_worker")
+    parser = argparse.ArgumentParser(prog="ipcscope.actions.runner_worker")
     parser.add_argument("--request-fd", type=int, required=True)
     args = parser.parse_args(argv)
     threading.Thread(target=_watch_lifeline, daemon=True, name="lifeline").start()

@@ -21,9 +21,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ipcscope.actions import IPC_NOWAIT, SEM_UNDO, ActionLimits, Preview, SemOp, preview
 from ipcscope.model import SemOpSpec, SemSet
-from ipcscope.runner import OperationRunner
-from ipcscope.ui.dialogs.action_form import FieldsScroll
-from ipcscope.ui.dialogs.base import ActionScreen
+from ipcscope.actions.runner import OperationRunner
+from ipcscope.ui.panels.action_form import FieldsScroll
+from ipcscope.ui.panels.base import ActionScreen
 
 _NUMBER = re.compile(r"\s*[0-9]+\s*")
 _DELTA = re.compile(r"\s*[+-]?[0-9]+\s*")

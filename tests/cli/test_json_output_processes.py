@@ -8,7 +8,7 @@ import pytest
 
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.format import iso_time
-from ipcscope.serialize_processes import process_fields, scan_summary
+from ipcscope.cli.json_output import process_fields, scan_summary
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 import psutil
 
 from ipcscope.model import ProcessRef
-from ipcscope.procinfo import FixedProcessInfo, PsutilProcessInfo
+from ipcscope.probe.procinfo import FixedProcessInfo, PsutilProcessInfo
 from tests.helpers import run_as_user
 
 

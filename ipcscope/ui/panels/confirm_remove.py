@@ -23,8 +23,8 @@ from textual.widgets import Button, Static
 from ipcscope.actions import Remove
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import PosixObject
-from ipcscope.removal import ObjectChanged, RemovalPlan
-from ipcscope.ui.dialogs.outcome import ActionDone, describe_error
+from ipcscope.actions.removal import ObjectChanged, RemovalPlan
+from ipcscope.ui.panels.outcome import ActionDone, describe_error
 
 
 def bullets(lines: tuple[str, ...]) -> Table:

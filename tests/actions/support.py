@@ -1,4 +1,4 @@
-"""Helpers for the playground tests: run the CLI, read the kernel's own view, clean up by id/name."""
+"""Helpers for the action tests: run the CLI, read the kernel's own view, clean up by id/name."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from textual.message import Message
 from ipcscope.actions import ActionResult, Request
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import IpcObject, SysvObject, format_key
-from ipcscope.runner import OperationError, OperationRunner, RunningOperation
+from ipcscope.actions.runner import OperationError, OperationRunner, RunningOperation
 
 
 class ActionDone(Message):

@@ -22,8 +22,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ipcscope.actions import ActionLimits, FieldSpec, Preview, Request
 from ipcscope.model import IpcObject
-from ipcscope.runner import OperationRunner
-from ipcscope.ui.dialogs.base import ActionScreen
+from ipcscope.actions.runner import OperationRunner
+from ipcscope.ui.panels.base import ActionScreen
 
 #: fields a target object answers by itself (read_id, read_name, read_kind default to it)
 TARGET_FIELDS = frozenset({"kind", "id", "name"})

@@ -1,4 +1,4 @@
-"""The playground's dialogs: each one acts through ipcscope.actions, runner and removal only.
+"""The action panels: each one acts through ipcscope.actions, runner and removal only.
 
 - action_form.ActionForm: one generic form for any action, built from its FieldSpecs
 - semop_builder.SemopBuilder: several semaphore operations, applied atomically

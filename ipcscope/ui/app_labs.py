@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Input
 
-from ipcscope.ui.sources import LiveSource
+from ipcscope.ui.data.sources import LiveSource
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar
 from ipcscope.ui.widgets.lab_panel import LabPanel
 
@@ -44,7 +44,7 @@ TICK = 0.5
 CHECK_EVERY = 1.0
 
 
-class LabControl:
+class AppLabs:
     """The app's lab state. Needs Textual's App (notify, run_worker, ...) next in the MRO."""
 
     read_only: bool
