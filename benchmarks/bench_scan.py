@@ -26,8 +26,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ipcscope.model import PosixShm, Semaphore, SemSet, ShmSegment, Snapshot  # noqa: E402
-from ipcscope.probe.processes import ProcessScanner  # noqa: E402
+from ipcscope.model import PosixShm, Semaphore, SemSet, ShmSegment, Snapshot
+from ipcscope.probe.processes import ProcessScanner
 
 CLONE_NEWIPC = 0x08000000
 IPC_CREAT, IPC_RMID = 0o1000, 0

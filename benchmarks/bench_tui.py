@@ -24,17 +24,17 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's ipcscope
 
-from ipcscope.demo import DEMO_NOW, demo_snapshot  # noqa: E402
-from ipcscope.model import ShmSegment, Snapshot  # noqa: E402
-from ipcscope.probe.procinfo import FixedProcessInfo  # noqa: E402
-from ipcscope.ui.app import IpcScopeApp  # noqa: E402
-from ipcscope.ui.data.sources import StaticSource  # noqa: E402
+from ipcscope.demo import DEMO_NOW, demo_snapshot
+from ipcscope.model import ShmSegment, Snapshot
+from ipcscope.probe.procinfo import FixedProcessInfo
+from ipcscope.ui.app import IpcScopeApp
+from ipcscope.ui.data.sources import StaticSource
 
 SIZE = (160, 50)
 

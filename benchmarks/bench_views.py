@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's ipcscope
 
-import textual.constants  # noqa: E402
+import textual.constants
 
 textual.constants.TEXTUAL_ANIMATIONS = "none"  # the tab underline would add frames, not work
 

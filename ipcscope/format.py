@@ -30,15 +30,15 @@ def iso_time(epoch: float | None) -> str | None:
     """ISO 8601 in UTC with an explicit offset, or None for "not set"."""
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
 
 
 def short_time(epoch: float | None, now: float) -> str:
     """"02:46" today, "Nov21" before (like lsipc's short format), "-" when not set. UTC."""
     if epoch is None:
         return "-"
-    when = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    today = dt.datetime.fromtimestamp(now, dt.timezone.utc).date()
+    when = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    today = dt.datetime.fromtimestamp(now, dt.UTC).date()
     if when.date() == today:
         return when.strftime("%H:%M")
     return when.strftime("%b%d")
@@ -73,7 +73,7 @@ def absolute_and_relative(epoch: float | None, now: float) -> str:
     """"2026-11-22 02:46:35 UTC (3m 12s ago)" or "not set"."""
     if epoch is None:
         return "not set"
-    when = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return f"{when} ({relative_time(epoch, now)})"
 
 

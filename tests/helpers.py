@@ -9,8 +9,9 @@ import subprocess
 import tempfile
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 NOBODY = 65534
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ipcscope.actions.base import FieldSpec, Request, register
 from ipcscope.actions.common import ID_FIELD, NAME_FIELD, core_module, os_call, read_id, read_mode
@@ -18,7 +19,7 @@ from ipcscope.actions.fields import (
 )
 from ipcscope.actions.limits import ActionLimits
 from ipcscope.actions.lookup import posix_path
-from ipcscope.actions.removal import remove_checked, removal_call
+from ipcscope.actions.removal import removal_call, remove_checked
 from ipcscope.actions.render import c_changes, c_mode, c_name
 from ipcscope.actions.results import ActionResult, Done
 from ipcscope.core.errors import ValidationError

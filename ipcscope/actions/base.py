@@ -12,8 +12,9 @@ A request class declares
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ipcscope.actions.fields import FieldReader
 from ipcscope.actions.limits import ActionLimits, read_limits
@@ -24,7 +25,7 @@ from ipcscope.model import IpcObject, Kind, ObjectRef, SemOpSpec
 R = TypeVar("R", bound="Request")
 
 #: action name -> request class, filled by @register
-ACTIONS: dict[str, type["Request"]] = {}
+ACTIONS: dict[str, type[Request]] = {}
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Request:
                            for item in dataclasses.fields(self)}}
 
 
-def actions_for(kind: Kind, *, read_only: bool = False) -> tuple[type["Request"], ...]:
+def actions_for(kind: Kind, *, read_only: bool = False) -> tuple[type[Request], ...]:
     """The actions a panel for `kind` offers (SetPerms and Remove apply to every kind);
     with `read_only`, only those that change nothing."""
     return tuple(cls for cls in ACTIONS.values()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import errno
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ipcscope.actions.base import FieldSpec
 from ipcscope.actions.fields import (

@@ -14,7 +14,8 @@ import grp
 import math
 import pwd
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ipcscope.actions.limits import SEMVMX, ActionLimits
 from ipcscope.core.errors import ValidationError

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ipcscope.actions.base import FieldSpec, Request, register
 from ipcscope.actions.common import (

@@ -7,7 +7,8 @@ still missing or wrong: `shmget(0x1c000001, size, IPC_CREAT|0600)` while typing.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ipcscope.actions.fields import Placeholder
 from ipcscope.core import c_calls

@@ -47,7 +47,7 @@ class OperationError:
     field: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "OperationError":
+    def from_json(cls, data: dict[str, Any]) -> OperationError:
         known = {name: data.get(name) for name in
                  ("type", "errno", "errno_name", "call", "explanation", "field")}
         return cls(message=str(data.get("message", "unknown error")),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ipcscope.actions.base import FieldSpec, Request, register
 from ipcscope.actions.common import (
@@ -21,8 +22,8 @@ from ipcscope.actions.common import (
     read_timeout,
 )
 from ipcscope.actions.fields import FieldReader, parse_int, parse_size
-from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.limits import LONG_MAX
+from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.render import c_bytes, c_changes, c_flags, c_key, c_len
 from ipcscope.actions.results import ActionResult, Created, Done, Peeked, PeekedMessage, Received
 from ipcscope.model import ObjectRef

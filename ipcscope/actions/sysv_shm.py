@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ipcscope.actions.base import FieldSpec, Request, register
 from ipcscope.actions.common import (
     DATA_FIELD,
-    HEX_FIELD,
-    OFFSET_FIELD,
     EXCL_FIELD,
+    HEX_FIELD,
     ID_FIELD,
     KEY_FIELD,
     MODE_FIELD,
+    OFFSET_FIELD,
+    read_data,
     read_id,
     read_key,
     read_mode,
-    read_data,
     read_offset,
     target_size,
 )
@@ -26,7 +27,6 @@ from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.render import c_bytes, c_flags, c_key, c_len
 from ipcscope.actions.results import ActionResult, Created, DataRead, Done, Written
 from ipcscope.model import ObjectRef
-
 
 
 @register

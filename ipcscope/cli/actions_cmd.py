@@ -14,7 +14,8 @@ import errno
 import json
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 SYSV_KINDS = ("shm", "msg", "sem")
 POSIX_KINDS = ("pmq", "pshm", "psem")
@@ -238,8 +239,8 @@ def _json_error(args: argparse.Namespace, error: BaseException) -> None:
     """With --json, failures are a JSON object on stdout too (the one line still goes to stderr)."""
     if not getattr(args, "json", False):
         return
-    from ipcscope.core.errors import IpcError
     from ipcscope.actions.runner_worker import error_json
+    from ipcscope.core.errors import IpcError
 
     payload = error_json(error)
     if isinstance(error, Refused):
@@ -464,9 +465,9 @@ def _handle_rm(args: argparse.Namespace) -> int:
     from ipcscope import actions
     from ipcscope.actions.admin import parse_ref
     from ipcscope.actions.lookup import find_object
+    from ipcscope.actions.removal import plan_removal, removal_call
     from ipcscope.core.errors import IpcError
     from ipcscope.model import Snapshot
-    from ipcscope.actions.removal import plan_removal, removal_call
 
     if getattr(args, "read_only", False):
         raise Refused("read-only mode: rm would change IPC objects")

@@ -12,8 +12,9 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable, TextIO
+from typing import TextIO
 
 from ipcscope.doctor import Finding, coverage_notes, diagnose, doctor_to_json, object_label, summary
 from ipcscope.model import Snapshot

@@ -8,7 +8,8 @@ not readable.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from ipcscope.format import human_size, mode_string, short_time
 from ipcscope.model import KIND_TITLES, Limits, Snapshot

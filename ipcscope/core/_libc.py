@@ -10,8 +10,9 @@ from __future__ import annotations
 import ctypes
 import errno
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ipcscope.core._structs import Timespec
 from ipcscope.core.errors import IpcError, ValidationError

@@ -151,7 +151,7 @@ class Timespec(ctypes.Structure):
     _fields_ = [("tv_sec", c_long), ("tv_nsec", c_long)]
 
     @classmethod
-    def from_seconds(cls, seconds: float) -> "Timespec":
+    def from_seconds(cls, seconds: float) -> Timespec:
         nanoseconds = max(0, round(seconds * 1_000_000_000))
         return cls(nanoseconds // 1_000_000_000, nanoseconds % 1_000_000_000)
 

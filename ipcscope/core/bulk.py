@@ -13,8 +13,8 @@ Failures are returned, not raised: one unreadable or vanished object must not st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from ctypes import byref, c_ushort
-from typing import Iterable
 
 from ipcscope.core import _libc, c_calls
 from ipcscope.core import constants as c

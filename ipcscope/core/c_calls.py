@@ -7,7 +7,7 @@ buffers in C show as `buf`, `&ds`, ...; structures whose content matters show as
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ipcscope.core import constants as c
 from ipcscope.model import SemOpSpec, format_key

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from ctypes import c_long
-from typing import Iterator
 
 from ipcscope.core import _arch, _libc, c_calls
 from ipcscope.core import constants as c

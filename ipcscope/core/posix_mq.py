@@ -7,8 +7,8 @@ masked by the process umask, as in C.
 
 from __future__ import annotations
 
+import builtins
 import ctypes
-import io
 import os
 from ctypes import POINTER, byref, c_char_p, c_int, c_size_t, c_ssize_t, c_uint
 from dataclasses import dataclass
@@ -47,7 +47,7 @@ def validate_name(name: str) -> str:
     return _names.validate(name, "queue")
 
 
-def open(name: str, create: bool = False, exclusive: bool = False, mode: int = 0o600,  # noqa: A001
+def open(name: str, create: bool = False, exclusive: bool = False, mode: int = 0o600,
          maxmsg: int | None = None, msgsize: int | None = None, readonly: bool = False,
          writeonly: bool = False, nonblock: bool = False) -> int:
     """mq_open() -> descriptor. With `create`, maxmsg/msgsize size the new queue (passed in a
@@ -75,7 +75,7 @@ def open(name: str, create: bool = False, exclusive: bool = False, mode: int = 0
 
 
 def _default(entry: str) -> int:
-    with io.open(f"/proc/sys/fs/mqueue/{entry}") as handle:
+    with builtins.open(f"/proc/sys/fs/mqueue/{entry}") as handle:
         return int(handle.read())
 
 
@@ -123,14 +123,14 @@ def receive(mqd: int, timeout: float | None = None) -> tuple[bytes, int]:
     return buffer.raw[:length], priority.value
 
 
-def getattr(mqd: int) -> MqAttr:  # noqa: A001 - the C name
+def getattr(mqd: int) -> MqAttr:
     _checks.integer(mqd, 0, 2**31 - 1, "mqd")
     attr = _MqAttrStruct()
     _libc.check(_mq_getattr(mqd, byref(attr)), lambda: c_calls.mq_getattr_call(mqd))
     return MqAttr(attr.mq_flags, attr.mq_maxmsg, attr.mq_msgsize, attr.mq_curmsgs)
 
 
-def setattr(mqd: int, nonblock: bool) -> None:  # noqa: A001 - the C name
+def setattr(mqd: int, nonblock: bool) -> None:
     """mq_setattr: only O_NONBLOCK can change after mq_open."""
     _checks.integer(mqd, 0, 2**31 - 1, "mqd")
     attr = _MqAttrStruct(c.O_NONBLOCK if nonblock else 0)

@@ -40,7 +40,7 @@ class NamedSemaphore:
 
     @classmethod
     def open(cls, name: str, create: bool = False, value: int = 0, mode: int = 0o600,
-             exclusive: bool = False) -> "NamedSemaphore":
+             exclusive: bool = False) -> NamedSemaphore:
         """sem_open(name, 0) or, with `create`, sem_open(name, O_CREAT[|O_EXCL], mode, value).
         `value` only applies when the semaphore is new."""
         validate_name(name)
@@ -99,7 +99,7 @@ class NamedSemaphore:
             handle, self._handle = self._handle, None
             self._check(_sem_close(handle), "sem_close")
 
-    def __enter__(self) -> "NamedSemaphore":
+    def __enter__(self) -> NamedSemaphore:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

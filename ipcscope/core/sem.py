@@ -6,13 +6,13 @@ or a pointer), passed here as a `c_void_p` so both kinds travel in the same regi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from ctypes import POINTER, byref, c_int, c_size_t, c_ushort, c_void_p
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from ipcscope.core import _checks, _libc, bulk, c_calls
 from ipcscope.core import constants as c
-from ipcscope.core._structs import SemidDs, Sembuf, Timespec, epoch, perm_fields
+from ipcscope.core._structs import Sembuf, SemidDs, Timespec, epoch, perm_fields
 from ipcscope.core._structs import SemInfo as _SemInfoStruct
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import Semaphore, SemOpSpec

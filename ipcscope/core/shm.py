@@ -143,7 +143,7 @@ class Attachment:
             self._attached = False
             _libc.check(_shmdt(self.address), lambda: c_calls.shmdt_call(self.address))
 
-    def __enter__(self) -> "Attachment":
+    def __enter__(self) -> Attachment:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

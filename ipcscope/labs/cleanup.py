@@ -11,7 +11,7 @@ import errno
 import os
 import signal
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from ipcscope.core.errors import IpcError
 from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, is_same_process

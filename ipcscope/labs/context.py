@@ -12,8 +12,8 @@ import os
 import secrets
 import signal as signal_module
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 from ipcscope.core.errors import IpcError
 from ipcscope.labs.processes import LabProcess, Worker, wait_until

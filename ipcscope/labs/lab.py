@@ -8,8 +8,9 @@ promises. Both get the session's `LabContext` (ids, pids, outputs); `expect` als
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ipcscope.model import Kind
 

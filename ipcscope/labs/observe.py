@@ -9,8 +9,9 @@ itself for `--auto` runs and tests.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from typing import Any
 
 from ipcscope.model import (
     Kind,
@@ -19,9 +20,9 @@ from ipcscope.model import (
     PosixQueue,
     PosixSemaphore,
     PosixShm,
+    SemSet,
     ShmSegment,
     Snapshot,
-    SemSet,
     Waiter,
 )
 

@@ -119,22 +119,22 @@ class SessionState:
     processes: tuple[ProcessRecord, ...] = ()
     version: int = STATE_VERSION
 
-    def with_object(self, record: ObjectRecord) -> "SessionState":
+    def with_object(self, record: ObjectRecord) -> SessionState:
         """Add `record`, or replace the one with the same label."""
         kept = tuple(obj for obj in self.objects if obj.label != record.label)
         return replace(self, objects=kept + (record,))
 
-    def without_object(self, label: str) -> "SessionState":
+    def without_object(self, label: str) -> SessionState:
         return replace(self, objects=tuple(obj for obj in self.objects if obj.label != label))
 
-    def with_process(self, record: ProcessRecord) -> "SessionState":
+    def with_process(self, record: ProcessRecord) -> SessionState:
         return replace(self, processes=self.processes + (record,))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "SessionState":
+    def from_json(cls, data: dict[str, Any]) -> SessionState:
         if data.get("version") != STATE_VERSION:
             raise ValueError(f"unknown lab state version {data.get('version')!r}")
         return cls(

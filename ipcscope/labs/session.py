@@ -26,7 +26,6 @@ from ipcscope.labs.context import LabContext, LabError
 from ipcscope.labs.lab import Check, Lab, Step
 from ipcscope.labs.observe import Observation, Observer
 from ipcscope.labs.processes import LabProcess
-from ipcscope.model import ObjectRef
 from ipcscope.labs.runtime import (
     SessionState,
     StateFile,
@@ -37,6 +36,7 @@ from ipcscope.labs.runtime import (
     runtime_dir,
     state_path,
 )
+from ipcscope.model import ObjectRef
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ class LabSession:
             self._stop_report = StopReport(tuple(stopped), tuple(removed), tuple(left))
             return self._stop_report
 
-    def __enter__(self) -> "LabSession":
+    def __enter__(self) -> LabSession:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

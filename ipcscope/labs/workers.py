@@ -18,7 +18,7 @@ import signal
 import struct
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from ipcscope.core import msg, posix_mq, posix_sem, posix_shm, sem, shm
 from ipcscope.core.errors import IpcError, ValidationError

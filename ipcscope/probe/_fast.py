@@ -10,7 +10,8 @@ Use this only for model classes without `__post_init__` or `slots=True`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

@@ -18,8 +18,8 @@ import os
 import pwd
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
 from ipcscope.model import Kind, ProcessRef, ProcessScan, Snapshot, Waiter
@@ -29,13 +29,13 @@ from ipcscope.probe.procfs import (
     Stat,
     Status,
     SyscallLine,
+    new_name_buffer,
     parse_exec_start,
     parse_stat,
     parse_status,
     parse_syscall,
     proc_hidepid,
     read_link,
-    new_name_buffer,
     read_maps,
     read_memory,
     read_small,

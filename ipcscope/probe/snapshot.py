@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from ipcscope.model import KINDS, Environment, Kind, Snapshot
 from ipcscope.probe import limits as limits_module
@@ -39,7 +39,7 @@ def take_snapshot(
     live = _is_real(proc_root, "/proc")
     names = names or NameCache()
     warnings: list[str] = []
-    found: dict[str, tuple] = {kind: () for kind in KINDS}
+    found: dict[str, tuple] = dict.fromkeys(KINDS, ())
 
     for kind in ("shm", "msg", "sem"):
         if kind not in wanted:

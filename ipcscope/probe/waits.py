@@ -12,8 +12,9 @@ Unused registers hold garbage, so each decoder looks only at its own arguments.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from ipcscope.model import SemOpSpec
 from ipcscope.probe.procfs import SEMBUF_SIZE, Mapping, SyscallLine, decode_sembufs, s32, s64

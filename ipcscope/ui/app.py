@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Callable, ClassVar, Iterable
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,29 +28,29 @@ from textual.timer import Timer
 from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ipcscope.actions.runner import OperationRunner
 from ipcscope.model import KINDS, Snapshot
 from ipcscope.probe.procinfo import ProcessInfo
-from ipcscope.ui.commands import JumpProvider
-from ipcscope.ui.data.history import History
 from ipcscope.ui.app_labs import LAB_ACTIONS, LAB_BINDINGS, AppLabs
-from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
-from ipcscope.actions.runner import OperationRunner
-from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.app_panels import (
     PANEL_ACTIONS,
     PANEL_BINDINGS,
     PANEL_CHANGING,
     AppPanels,
 )
-from ipcscope.ui.screens.help import HelpScreen
+from ipcscope.ui.commands import JumpProvider
+from ipcscope.ui.data.findings_feed import FindingsFeed
+from ipcscope.ui.data.history import History
 from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
+from ipcscope.ui.messages import ScanReady, SnapshotReady
+from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.render.texts import global_notice
-from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
-from ipcscope.ui.widgets.object_table import ObjectTable
+from ipcscope.ui.screens.help import HelpScreen
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
 from ipcscope.ui.widgets.footer import SteadyFooter
-from ipcscope.ui.data.findings_feed import FindingsFeed
+from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
+from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.overview import Overview
 from ipcscope.ui.widgets.status import Notice, StatusHeader
 

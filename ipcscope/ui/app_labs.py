@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.timer import Timer
@@ -48,7 +49,7 @@ class AppLabs:
     """The app's lab state. Needs Textual's App (notify, run_worker, ...) next in the MRO."""
 
     read_only: bool
-    lab_session: "LabSession | None"
+    lab_session: LabSession | None
 
     def _init_labs(self, lab: str | None, session_factory: Callable[[str], Any] | None = None) -> None:
         self._initial_lab = lab
@@ -149,7 +150,7 @@ class AppLabs:
             app.action_view(session.lab.kinds[0])
         self._in_thread(session.start, self._lab_started)
 
-    def _new_session(self, name: str) -> "LabSession":
+    def _new_session(self, name: str) -> LabSession:
         if self.lab_session_factory is not None:
             return self.lab_session_factory(name)
         from ipcscope.labs.session import LabSession
@@ -170,7 +171,7 @@ class AppLabs:
         self._lab_timer = app.set_interval(TICK, self._lab_tick, name="lab")
         self._after_step()
 
-    def _lab_call(self, what: str, busy: str, call: Callable[["LabSession"], object]) -> None:
+    def _lab_call(self, what: str, busy: str, call: Callable[[LabSession], object]) -> None:
         session = self.lab_session
         if session is None or self.lab_busy is not None:
             return

@@ -14,7 +14,8 @@ applying a snapshot.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -22,13 +23,13 @@ from textual.screen import Screen
 
 from ipcscope.actions import (
     ACTIONS,
+    Created,
     CreateMsg,
     CreatePosixQueue,
     CreatePosixSem,
     CreatePosixShm,
     CreateSem,
     CreateShm,
-    Created,
     MsgPeek,
     MsgReceive,
     MsgSend,
@@ -41,9 +42,9 @@ from ipcscope.actions import (
     SetPerms,
     actions_for,
 )
-from ipcscope.model import KINDS, IpcObject, PosixShm, SemSet, ShmSegment
 from ipcscope.actions.removal import plan_removal
 from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.model import KINDS, IpcObject, PosixShm, SemSet, ShmSegment
 from ipcscope.ui.panels.action_form import ActionForm
 from ipcscope.ui.panels.action_menu import ActionMenu
 from ipcscope.ui.panels.confirm_remove import ConfirmRemove

@@ -10,7 +10,6 @@ from ipcscope.actions import (
     IPC_NOWAIT,
     SEM_UNDO,
     ActionLimits,
-    CreateMsg,
     CreatePosixQueue,
     CreatePosixShm,
     CreateSem,

@@ -9,9 +9,9 @@ import subprocess
 import pytest
 
 from ipcscope.actions.lookup import find_object
+from ipcscope.actions.removal import ObjectChanged, plan_removal, remove_checked
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import ObjectRef, Snapshot
-from ipcscope.actions.removal import ObjectChanged, plan_removal, remove_checked
 from tests.actions.support import SHM_DIR, proc_sysvipc
 from tests.helpers import run_as_user, unique_key, unique_name
 

@@ -481,10 +481,10 @@ def test_kernel_errors_name_errno_and_explanation(created: Created) -> None:
     line = assert_one_line_error(cli("semop", "2147483000", "0:+1"), 1, "semop(2147483000", "EINVAL")
     assert line.split("EINVAL: ", 1)[1].strip()
     semid = str(make(created, "sem", "--key", "private", "--nsems", "1", "--mode", "0600"))
-    import ipcscope.actions  # noqa: F401 - loaded before dropping privileges: the stdlib is under /root
-    import ipcscope.cli.actions_cmd  # noqa: F401
+    import ipcscope.actions
+    import ipcscope.actions.runner_worker
+    import ipcscope.cli.actions_cmd
     import ipcscope.core.sem  # noqa: F401
-    import ipcscope.actions.runner_worker  # noqa: F401
 
     status, err = run_as_user(lambda: _main_capturing("semop", semid, "0:+1"))
     assert status == 1 and len(err.strip().splitlines()) == 1, err

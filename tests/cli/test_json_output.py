@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ipcscope.cli.json_output import dumps, limits_document, list_document
 from ipcscope.demo import demo_snapshot
 from ipcscope.probe import take_snapshot
-from ipcscope.cli.json_output import dumps, limits_document, list_document
 
 PROC = Path(__file__).parent.parent / "fixtures" / "proc"
 
@@ -98,9 +98,9 @@ def test_pretty_and_compact_say_the_same() -> None:
 
 
 def test_inline_formats_match_the_shared_formatters() -> None:
+    from ipcscope.cli.json_output import _iso, shm_json
     from ipcscope.format import iso_time
     from ipcscope.model import ShmSegment, format_key, format_perms
-    from ipcscope.cli.json_output import _iso, shm_json
 
     for epoch in (None, 0, 1, 1795315595, 2**31 + 5):
         assert _iso(epoch) == iso_time(epoch)
@@ -111,9 +111,8 @@ def test_inline_formats_match_the_shared_formatters() -> None:
 
 
 def test_process_fields_are_looked_up_by_each_objects_row_key() -> None:
+    from ipcscope.cli.json_output import objects_json, process_fields
     from ipcscope.model import KINDS
-    from ipcscope.cli.json_output import objects_json
-    from ipcscope.cli.json_output import process_fields
 
     snapshot = demo_snapshot()
     found = 0

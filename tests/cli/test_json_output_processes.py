@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from ipcscope.cli.json_output import process_fields, scan_summary
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.format import iso_time
-from ipcscope.cli.json_output import process_fields, scan_summary
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def assert_nothing_left(objects: tuple[ObjectRecord, ...], processes: tuple[Proc
 
 def test_catalog_has_every_required_lab_with_steps_and_c_code() -> None:
     names = [lab.name for lab in LABS]
-    assert REQUIRED <= set(names) and len(names) == len(set(names))
+    assert set(names) >= REQUIRED and len(names) == len(set(names))
     for lab in LABS:
         assert lab.goal and "\n" not in lab.goal and lab.kinds
         for step in lab.steps:
@@ -331,8 +331,9 @@ def test_cli_list_show_and_errors() -> None:
 
 def test_cli_run_without_auto_opens_the_app_or_says_it_cannot(runtime: str) -> None:
     try:
-        from ipcscope.ui.app import IpcScopeApp  # noqa: F401
         import inspect
+
+        from ipcscope.ui.app import IpcScopeApp
 
         if "lab" in inspect.signature(IpcScopeApp).parameters:
             pytest.skip("the Labs screen exists: tested with the UI")

@@ -7,9 +7,9 @@ import os
 import signal
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from ipcscope.model import (
     PosixQueue,

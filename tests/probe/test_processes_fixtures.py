@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ipcscope.model import PosixSemaphore, PosixShm, SemOpSpec, Semaphore, SemSet, ShmSegment, Snapshot
-from ipcscope.probe.procfs import parse_maps, parse_stat, parse_status, parse_syscall
+from ipcscope.model import PosixSemaphore, PosixShm, Semaphore, SemOpSpec, SemSet, ShmSegment, Snapshot
 from ipcscope.probe.processes import ProcessScanner
+from ipcscope.probe.procfs import parse_maps, parse_stat, parse_status, parse_syscall
 from ipcscope.probe.waits import blocking_operation
 from tests.helpers import NOBODY, run_as_user
 

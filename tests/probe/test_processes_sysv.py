@@ -10,7 +10,6 @@ import time
 import pytest
 
 from ipcscope.core import sem as core_sem
-
 from ipcscope.model import SemOpSpec
 from ipcscope.probe.processes import ProcessScanner
 from tests.helpers import unique_key

@@ -9,8 +9,8 @@ from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
 from ipcscope.probe.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
-from ipcscope.ui.demo_app import DemoPeek
 from ipcscope.ui.data.sources import StaticSource
+from ipcscope.ui.demo_app import DemoPeek
 
 
 class FakeClock:

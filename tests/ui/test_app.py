@@ -12,9 +12,9 @@ from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.model import ShmSegment, Snapshot
 from ipcscope.ui import app as app_module
 from ipcscope.ui.app import IpcScopeApp
+from ipcscope.ui.data.sources import StaticSource
 from ipcscope.ui.messages import SnapshotReady
 from ipcscope.ui.screens.help import HelpScreen
-from ipcscope.ui.data.sources import StaticSource
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar, KindView
 from ipcscope.ui.widgets.object_table import ObjectTable
 from ipcscope.ui.widgets.status import StatusHeader

@@ -10,9 +10,9 @@ import pytest
 
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import KINDS, Environment, Snapshot
+from ipcscope.ui.data.sources import LiveSource, StaticSource, call_abandonable
 from ipcscope.ui.render import texts
 from ipcscope.ui.render.columns import COLUMNS, DEFAULT_SORT, RowContext, filter_text, row_tone, use_tone
-from ipcscope.ui.data.sources import LiveSource, StaticSource, call_abandonable
 
 CTX = RowContext(attached=None, waiters=None, now=demo_snapshot().taken_at)
 

@@ -12,11 +12,11 @@ import pytest
 from ipcscope.labs import LabSession
 from ipcscope.labs.runtime import RUNTIME_ENV
 from ipcscope.ui.demo_app import demo_app
-from tests.ui.lab_demo import show_demo_step
 from ipcscope.ui.widgets.lab_panel import LabPanel
 from tests.helpers import sysv_ids
 from tests.labs.test_labs import object_exists
 from tests.ui.conftest import make_app
+from tests.ui.lab_demo import show_demo_step
 
 LAB = "shm-server-client"
 

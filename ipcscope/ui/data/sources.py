@@ -10,8 +10,9 @@ import getpass
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from typing import Protocol
 
 from ipcscope.model import Environment, ProcessScan, Snapshot
 

@@ -12,7 +12,8 @@ does not open covered in errors.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -21,8 +22,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ipcscope.actions import ActionLimits, FieldSpec, Preview, Request
-from ipcscope.model import IpcObject
 from ipcscope.actions.runner import OperationRunner
+from ipcscope.model import IpcObject
 from ipcscope.ui.panels.base import ActionScreen
 
 #: fields a target object answers by itself (read_id, read_name, read_kind default to it)

@@ -6,7 +6,8 @@ trywait, wait). Dismisses with the chosen action class, or None.
 
 from __future__ import annotations
 
-from typing import ClassVar, Sequence
+from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult

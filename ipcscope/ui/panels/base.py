@@ -10,7 +10,8 @@ user can adjust and retry; escape closes it, returning the last result.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -21,8 +22,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ipcscope.actions import ActionLimits, ActionResult, Preview, Request, preview, read_limits
-from ipcscope.model import IpcObject
 from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.model import IpcObject
 from ipcscope.ui.panels.outcome import ActionDone, OperationChanged, object_label, run_request
 
 DialogResult = ActionResult | RunningOperation | None

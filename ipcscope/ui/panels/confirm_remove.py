@@ -21,9 +21,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ipcscope.actions import Remove
+from ipcscope.actions.removal import ObjectChanged, RemovalPlan
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import PosixObject
-from ipcscope.actions.removal import ObjectChanged, RemovalPlan
 from ipcscope.ui.panels.outcome import ActionDone, describe_error
 
 

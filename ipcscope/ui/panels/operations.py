@@ -10,7 +10,8 @@ adjustments releases them as it exits, which the outcome says.
 from __future__ import annotations
 
 import time
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,8 +20,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from ipcscope.format import duration
 from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.format import duration
 from ipcscope.ui.panels.outcome import OperationChanged, describe_operation_error
 
 POLL_SECONDS = 0.2

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from ipcscope.actions import ActionResult, Request
+from ipcscope.actions.runner import OperationError, OperationRunner, RunningOperation
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import IpcObject, SysvObject, format_key
-from ipcscope.actions.runner import OperationError, OperationRunner, RunningOperation
 
 
 class ActionDone(Message):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -20,8 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ipcscope.actions import IPC_NOWAIT, SEM_UNDO, ActionLimits, Preview, SemOp, preview
-from ipcscope.model import SemOpSpec, SemSet
 from ipcscope.actions.runner import OperationRunner
+from ipcscope.model import SemOpSpec, SemSet
 from ipcscope.ui.panels.action_form import FieldsScroll
 from ipcscope.ui.panels.base import ActionScreen
 

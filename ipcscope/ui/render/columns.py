@@ -11,8 +11,9 @@ theme styles and this module stays pure and easy to test.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from ipcscope.format import human_size, percent, short_time
 from ipcscope.model import (

@@ -6,8 +6,8 @@ widget where it acts. This module only collects them into sections for people to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from textual.app import App
 from textual.binding import Binding, BindingType

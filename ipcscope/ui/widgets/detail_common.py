@@ -20,8 +20,8 @@ from textual.renderables.sparkline import Sparkline
 from ipcscope.format import absolute_and_relative, human_size
 from ipcscope.model import ProcessRef, ProcessScan, Snapshot
 from ipcscope.probe.procinfo import ProcessInfo
-from ipcscope.ui.render.gauge import theme_color
 from ipcscope.ui.data.history import History
+from ipcscope.ui.render.gauge import theme_color
 
 #: longest sparkline, in cells (History keeps 60 polls; a detail pane is narrow)
 SPARK_WIDTH = 30

@@ -8,8 +8,8 @@ view looks right wherever it is mounted (an app may still override them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from rich.text import Text
 from textual import on

@@ -8,7 +8,7 @@ views with the same actions, e.g. sem -> pmq). Each rebuild cost about 40 ms.
 
 from __future__ import annotations
 
-from typing import Hashable
+from collections.abc import Hashable
 
 from textual.app import ComposeResult
 from textual.widgets import Footer

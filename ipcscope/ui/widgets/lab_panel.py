@@ -8,8 +8,9 @@ processes. Styles: `ipcscope/ui/labs.tcss`, loaded as the widget's default CSS.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from rich.syntax import Syntax
 from rich.text import Text

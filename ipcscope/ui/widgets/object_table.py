@@ -13,8 +13,9 @@ use the clock the app injects, which keeps tests and snapshots deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any, Sequence
+from typing import Any
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -68,7 +69,7 @@ class _Reversed:
     def __init__(self, key: tuple) -> None:
         self.key = key
 
-    def __lt__(self, other: "_Reversed") -> bool:
+    def __lt__(self, other: _Reversed) -> bool:
         return other.key < self.key
 
 
@@ -457,7 +458,7 @@ class ObjectTable(DataTable):
     def _restyle(self) -> None:
         """The theme changed: re-render every cell (an empty signature and look never match)."""
         self._tone_styles.clear()
-        self._signatures = {key: () for key in self._signatures}
+        self._signatures = dict.fromkeys(self._signatures, ())
         self._cells = {key: (cells, ("restyle", None)) for key, (cells, _) in self._cells.items()}
         self._sync(self._now)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from textual.widgets import Button
 
 from ipcscope.actions.lookup import find_object
+from ipcscope.actions.removal import plan_removal
 from ipcscope.core import msg, shm
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import ObjectRef, Snapshot
-from ipcscope.actions.removal import plan_removal
 from ipcscope.ui.panels.confirm_remove import ConfirmRemove
 from tests.actions.support import proc_sysvipc
 from tests.helpers import unique_key

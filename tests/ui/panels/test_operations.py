@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ipcscope.actions import MsgReceive
 from ipcscope.actions.lookup import find_object
+from ipcscope.actions.runner import RunningOperation
 from ipcscope.core import msg
 from ipcscope.model import ObjectRef
-from ipcscope.actions.runner import RunningOperation
 from ipcscope.ui.panels.action_form import ActionForm
 from ipcscope.ui.panels.operations import OperationsScreen, age_text, outcome_text
 from tests.actions.support import blocked_syscalls, pid_exists
@@ -84,8 +84,8 @@ async def test_an_empty_panel_says_what_goes_there(runner) -> None:
 def test_outcome_and_age_texts() -> None:
     from ipcscope.actions import SemOp
     from ipcscope.actions.results import Done
-    from ipcscope.model import SemOpSpec
     from ipcscope.actions.runner import OperationError
+    from ipcscope.model import SemOpSpec
 
     request = SemOp(id=3, ops=(SemOpSpec(0, -1, 0x1000),))
     base = RunningOperation(1, 4242, request, request.c_call(), started_at=100.0)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ipcscope.actions import SEM_UNDO, CreateShm
+from ipcscope.actions.removal import plan_removal
 from ipcscope.demo import demo_snapshot
 from ipcscope.model import SemOpSpec
-from ipcscope.actions.removal import plan_removal
 from ipcscope.ui.panels.action_form import ActionForm
 from ipcscope.ui.panels.confirm_remove import ConfirmRemove
 from ipcscope.ui.panels.semop_builder import SemopBuilder

@@ -12,9 +12,9 @@ from textual.widgets import Button, Checkbox, DataTable, Input
 
 from ipcscope.actions import IPC_NOWAIT, SEM_UNDO
 from ipcscope.actions.lookup import find_object
+from ipcscope.actions.runner import RunningOperation
 from ipcscope.core import sem
 from ipcscope.model import ObjectRef, SemOpSpec
-from ipcscope.actions.runner import RunningOperation
 from ipcscope.ui.panels.operations import OperationsScreen
 from ipcscope.ui.panels.semop_builder import SemopBuilder
 from tests.actions.support import blocked_syscalls, pid_exists

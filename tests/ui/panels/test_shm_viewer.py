@@ -86,7 +86,7 @@ async def test_write_mode_writes_and_only_when_allowed(segment) -> None:
         assert proc_sysvipc("shm", segment.id)["nattch"] == 1  # re-attached, not attached twice
         await pilot.press(*"ab")
         await pilot.pause()
-        assert text_of(viewer.query_one("#write-call")).startswith(f'C memcpy(addr + 0, "ab", 2)')
+        assert text_of(viewer.query_one("#write-call")).startswith('C memcpy(addr + 0, "ab", 2)')
         viewer.query_one("#write-offset").value = "998"
         viewer.query_one("#write-data").value = "xyz"
         await pilot.pause()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from ipcscope.actions import (
     CreateMsg,
     CreateShm,
@@ -18,18 +16,18 @@ from ipcscope.actions import (
     SetPerms,
     actions_for,
 )
+from ipcscope.actions.runner import OperationRunner
 from ipcscope.core import sem
 from ipcscope.model import SemSet
 from ipcscope.probe.snapshot import take_snapshot
-from ipcscope.actions.runner import OperationRunner
 from ipcscope.ui.app import IpcScopeApp
+from ipcscope.ui.app_panels import PANEL_CHANGING
 from ipcscope.ui.panels.action_form import ActionForm
 from ipcscope.ui.panels.action_menu import ActionMenu
 from ipcscope.ui.panels.confirm_remove import ConfirmRemove
 from ipcscope.ui.panels.operations import OperationsScreen
 from ipcscope.ui.panels.semop_builder import SemopBuilder
 from ipcscope.ui.panels.shm_viewer import ShmViewer
-from ipcscope.ui.app_panels import PANEL_CHANGING
 from tests.actions.support import pid_exists
 from tests.helpers import unique_key
 from tests.ui.conftest import make_app
