@@ -31,7 +31,19 @@ KIND_TITLES: dict[str, str] = {
     "pmq": "POSIX queues",
     "pshm": "POSIX shm",
     "psem": "POSIX semaphores",
+    "pipe": "Pipes",
+    "fifo": "FIFOs",
+    "unix": "UNIX sockets",
+    "inet": "Local TCP/UDP",
 }
+
+#: The channels between processes: not IPC objects of their own, but kernel buffers reached through
+#: file descriptors, found by the process scan. A channel is known by its kind and inode (a FIFO on
+#: disk that nobody has open, by its path).
+ChannelKind = Literal["pipe", "fifo", "unix", "inet"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = ("pipe", "fifo", "unix", "inet")
+#: Anything a finding or a row key can name.
+AnyKind = Kind | ChannelKind
 
 
 def format_key(key: int) -> str:
@@ -46,9 +58,10 @@ def format_perms(mode: int) -> str:
 
 @dataclass(frozen=True)
 class ObjectRef:
-    """Names one IPC object: SysV objects by id, POSIX objects by name (with its leading "/")."""
+    """Names one IPC object: SysV objects by id, POSIX objects by name (with its leading "/");
+    channels by inode (a FIFO nobody has open by its path)."""
 
-    kind: Kind
+    kind: AnyKind
     ident: int | str
 
     @property
@@ -131,6 +144,8 @@ class ProcessScan:
     #: /proc does not list every process (mounted with hidepid=invisible): "nobody holds it" is
     #: not certain even when nothing was denied
     listing_incomplete: bool = False
+    #: pipes, FIFOs and sockets between processes; None when the scan did not look for them
+    channels: ChannelScan | None = None
 
     def is_alive(self, pid: int) -> bool:
         """Whether `pid` existed at scan time (pid 0 means "none" and is never alive)."""
@@ -339,6 +354,170 @@ class PosixSemaphore(PosixObject):
 
 
 IpcObject = ShmSegment | MsgQueue | SemSet | PosixQueue | PosixShm | PosixSemaphore
+
+
+# --------------------------------------------------------------------------- channels
+
+#: "r", "w" or "rw": how a descriptor holds a pipe or FIFO (fdinfo flags & 3); sockets are "rw"
+EndMode = Literal["r", "w", "rw"]
+#: what a task blocked on a channel is doing
+ChannelOp = Literal["read", "write", "open", "accept", "connect", "recv", "send"]
+
+
+@dataclass(frozen=True)
+class ChannelEnd:
+    """One descriptor of a channel in one process (a forked child has its own copy of each)."""
+
+    pid: int
+    comm: str
+    fd: int
+    mode: EndMode
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class BlockedTask:
+    """A thread asleep in a call on a channel: read/write/recv/send/accept/connect on one of its
+    descriptors, or open() of a FIFO waiting for its partner (then `fd` is None)."""
+
+    pid: int
+    tid: int
+    comm: str
+    op: ChannelOp
+    fd: int | None = None
+    #: epoch seconds when the wait began, as far as ipcscope can tell
+    since: float | None = None
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """An anonymous pipe, keyed by (dev, inode) on pipefs; `queued`/`capacity` None when they could
+    not be measured without changing what the processes see."""
+
+    inode: int
+    dev: int
+    ends: tuple[ChannelEnd, ...] = ()
+    blocked: tuple[BlockedTask, ...] = ()
+    #: bytes waiting to be read (FIONREAD), None when not measurable
+    queued: int | None = None
+    #: F_GETPIPE_SZ, None when not measurable
+    capacity: int | None = None
+
+    kind: ChannelKind = field(default="pipe", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("pipe", self.inode)
+
+
+@dataclass(frozen=True)
+class Fifo:
+    """A named pipe: open by processes (then like a Pipe, plus its path), or only a file on disk
+    that nobody has open (no ends, 0 bytes)."""
+
+    path: str
+    inode: int
+    dev: int
+    ends: tuple[ChannelEnd, ...] = ()
+    blocked: tuple[BlockedTask, ...] = ()
+    queued: int | None = None
+    capacity: int | None = None
+    #: the path was unlinked while the FIFO stays open (the fd link reads "... (deleted)")
+    unlinked: bool = False
+
+    kind: ChannelKind = field(default="fifo", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("fifo", self.inode)
+
+
+#: unix_diag states as ss names them
+UnixState = Literal["listen", "connected", "unconnected", "connecting", "closing"]
+
+
+@dataclass(frozen=True)
+class UnixSocket:
+    """One UNIX domain socket (sock_diag): a connected pair is two of these naming each other."""
+
+    inode: int
+    type: Literal["stream", "dgram", "seqpacket"]
+    state: UnixState
+    #: the bound path, "@name" for an abstract name, None when unbound (socketpair, clients)
+    name: str | None = None
+    #: inode of the other end, None when unconnected (or a connection not yet accepted)
+    peer: int | None = None
+    #: stream/seqpacket: unread bytes; dgram: length of the first datagram only; None: unknown
+    queued: int | None = None
+    #: listeners: connections waiting in accept() and the backlog; None otherwise
+    pending: int | None = None
+    backlog: int | None = None
+    #: listeners: the inodes of the clients waiting to be accepted
+    pending_peers: tuple[int, ...] = ()
+    uid: int | None = None
+    ends: tuple[ChannelEnd, ...] = ()
+    blocked: tuple[BlockedTask, ...] = ()
+
+    kind: ChannelKind = field(default="unix", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("unix", self.inode)
+
+
+@dataclass(frozen=True)
+class InetSocket:
+    """A TCP or UDP socket with a local process at one end and a local address (inet_diag)."""
+
+    inode: int
+    proto: Literal["tcp", "udp"]
+    #: "127.0.0.1:5432", "[::1]:80" (v4-mapped v6 addresses normalised to v4)
+    local: str
+    #: None when unconnected
+    remote: str | None
+    #: lower case as ss names them: "listen", "established", "time-wait", ...
+    state: str
+    #: inode of the other end when it is a local process's socket
+    peer: int | None = None
+    #: unread bytes (TCP); buffer memory (UDP); None: unknown
+    queued: int | None = None
+    pending: int | None = None
+    backlog: int | None = None
+    uid: int | None = None
+    ends: tuple[ChannelEnd, ...] = ()
+    blocked: tuple[BlockedTask, ...] = ()
+
+    kind: ChannelKind = field(default="inet", init=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("inet", self.inode)
+
+
+Channel = Pipe | Fifo | UnixSocket | InetSocket
+
+
+@dataclass(frozen=True)
+class ChannelScan:
+    """Every channel the process scan found, with what it could not see.
+
+    Ends of processes this user may not inspect are missing (never guessed): `hidden_ends` counts
+    the descriptors or sockets whose owner could not be named, and `notes` say why.
+    """
+
+    pipes: tuple[Pipe, ...] = ()
+    fifos: tuple[Fifo, ...] = ()
+    unix: tuple[UnixSocket, ...] = ()
+    inet: tuple[InetSocket, ...] = ()
+    hidden_ends: int = 0
+    notes: tuple[str, ...] = ()
+
+    def of_kind(self, kind: ChannelKind) -> tuple[Channel, ...]:
+        return {"pipe": self.pipes, "fifo": self.fifos, "unix": self.unix, "inet": self.inet}[kind]
+
+    def all(self) -> list[Channel]:
+        return [*self.pipes, *self.fifos, *self.unix, *self.inet]
 
 
 # --------------------------------------------------------------------------- limits
