@@ -13,7 +13,8 @@ pseudo-terminal of 160x50 and reports medians over --repeat runs of:
 - CPU: the app's CPU time (utime + stime of all its threads, /proc/PID/stat) over --window seconds
   after --warmup seconds, as % of one core, with nothing changing;
 - RSS at the end of the window;
-- view switch: from writing the key `2` (then `1`) to the last byte of the frame it caused.
+- view switch: from writing the key `2` (then `1`, `3`, `1`) to the end of the output that draws the
+  new view's first row (its object's key), i.e. the frame a user waits for.
 Nothing here replaces the probe, the scan or the terminal: this is the product.
 
 As root the script re-executes itself under `unshare --ipc`, so the objects live in a private IPC
@@ -62,9 +63,12 @@ class Population:
     sem: list[int] = field(default_factory=list)
     children: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
+    #: the key of the first object of each kind: drawn only when that kind's table is shown
+    first_keys: dict[str, str] = field(default_factory=dict)
+
     @property
     def first_key(self) -> str:
-        return f"0x{KEY_BASE:08x}"
+        return self.first_keys["shm"]
 
     def remove(self) -> None:
         from ipcscope.core import msg, sem, shm
@@ -108,6 +112,8 @@ def create(size: int, orphans: int) -> Population:
         queues = size * 3 // 10
         segments = size - sems - queues
         key = KEY_BASE
+        made.first_keys = {"shm": f"0x{key:08x}", "msg": f"0x{key + segments:08x}",
+                           "sem": f"0x{key + segments + queues:08x}"}
         for _ in range(segments):
             made.shm.append(shm.create(key, 4096, mode=0o600))
             key += 1
@@ -276,14 +282,12 @@ def one_run(made: Population, warmup: float, window: float) -> RunFigures:
         cpu = (term.cpu_seconds() - cpu_before) / (time.perf_counter() - moment) * 100
         rss = term.rss_mb()
         switches = []
-        for key in ("2", "1", "3", "1"):
+        for key, kind in (("2", "msg"), ("1", "shm"), ("3", "sem"), ("1", "shm")):
             term.wait_quiet(0.3)
-            pressed = term.press(key)
             mark = term.size()
-            deadline = time.perf_counter() + 5
-            while term.size() == mark and time.perf_counter() < deadline:
-                time.sleep(0.001)
-            switches.append((term.wait_quiet(0.15) - pressed) * 1000)
+            pressed = term.press(key)
+            term.wait_for(made.first_keys[kind].encode(), since=mark)
+            switches.append((term.wait_quiet(0.05) - pressed) * 1000)
         return RunFigures(first, cpu, rss, switches)
     finally:
         term.quit()
