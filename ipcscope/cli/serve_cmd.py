@@ -52,7 +52,8 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def refusal(*, allow_actions: bool, euid: int, global_read_only: bool) -> str | None:
+def refusal(*, allow_actions: bool, euid: int, global_read_only: bool, demo: bool = False,
+            lab: str | None = None) -> str | None:
     """Why this serve command must not start, or None."""
     if allow_actions and euid == 0:
         return ("refusing --allow-actions as root: every browser connection could remove and change "
@@ -60,6 +61,8 @@ def refusal(*, allow_actions: bool, euid: int, global_read_only: bool) -> str | 
                 "--allow-actions (read-only).")
     if allow_actions and global_read_only:
         return "--read-only and --allow-actions contradict each other"
+    if demo and (allow_actions or lab is not None):
+        return "--demo serves a fixed demonstration snapshot: no actions and no labs"
     return None
 
 
@@ -82,7 +85,8 @@ def notice(*, host: str, port: int, user: str, uid: int, read_only: bool, lab: s
 
 def run(args: argparse.Namespace) -> int:
     euid = os.geteuid()
-    reason = refusal(allow_actions=args.allow_actions, euid=euid,
+    demo = bool(getattr(args, "demo", False))
+    reason = refusal(allow_actions=args.allow_actions, euid=euid, demo=demo, lab=args.lab,
                      global_read_only=getattr(args, "read_only", False))
     if reason is not None:
         print(f"ipcscope: error: {reason}", file=sys.stderr)
@@ -106,8 +110,10 @@ def run(args: argparse.Namespace) -> int:
     for line in notice(host=args.host, port=args.port, user=user, uid=euid, read_only=read_only,
                        lab=args.lab):
         print(f"ipcscope: {line}", file=sys.stderr, flush=True)
-    command = session_command(read_only=read_only, lab=args.lab, interval=getattr(args, "interval", 1.0))
-    title = "ipcscope" + (f" — lab {args.lab}" if args.lab else "") + (" (read-only)" if read_only else "")
+    command = session_command(read_only=read_only, lab=args.lab, interval=getattr(args, "interval", 1.0),
+                              demo=demo)
+    title = ("ipcscope" + (" demo" if demo else "") + (f" — lab {args.lab}" if args.lab else "")
+             + (" (read-only)" if read_only else ""))
     try:
         serve(command, host=args.host, port=args.port, title=title, loopback=is_loopback(args.host))
     except OSError as error:

@@ -18,7 +18,8 @@ from collections.abc import Callable
 
 import pytest
 
-LOCK_PATH = "/var/lock/ipcscope-tests-apt.lock"
+#: locked (flock on the directory itself) while a test run installs: no lock file is left behind
+LOCK_DIRECTORY = "/var/cache/apt"
 _state = {"updated": False}
 
 
@@ -50,7 +51,8 @@ def debian_binary(package: str, binary: str, report: Callable[[str], None]) -> s
     reason = _cannot_install()
     if reason is not None:
         pytest.skip(f"{binary} is not installed and {reason} (apt-get install {package})")
-    with open(LOCK_PATH, "w") as lock:
+    lock = os.open(LOCK_DIRECTORY, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another test run may be installing it right now
         path = shutil.which(binary)
         if path is None:
@@ -61,6 +63,8 @@ def debian_binary(package: str, binary: str, report: Callable[[str], None]) -> s
             _apt("install", "--no-install-recommends", package)
             report(f"tests/export: installed Debian's {package} in {time.monotonic() - started:.1f} s")
             path = shutil.which(binary)
+    finally:
+        os.close(lock)  # closing releases the lock
     if path is None:
         pytest.fail(f"apt-get installed {package}, but {binary} is still not on PATH")
     return path

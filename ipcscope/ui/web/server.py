@@ -27,12 +27,14 @@ from textual_serve.server import Server, to_int
 log = logging.getLogger("ipcscope.serve")
 
 
-def session_command(*, read_only: bool, lab: str | None, interval: float) -> str:
+def session_command(*, read_only: bool, lab: str | None, interval: float, demo: bool = False) -> str:
     """The shell command textual-serve runs for each connection (exec: no shell left between the
     server and the app, so signals reach the app)."""
     argv = [sys.executable, "-m", "ipcscope.ui.web.session", "--interval", f"{interval:g}"]
     if read_only:
         argv.append("--read-only")
+    if demo:
+        argv.append("--demo")
     if lab is not None:
         argv += ["--lab", lab]
     return "exec " + shlex.join(argv)
