@@ -7,15 +7,17 @@ there, so a graph or an alert sees "none" rather than a gap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from ipcscope.doctor import FINDING_KINDS, SEVERITIES
 from ipcscope.export import catalog, waits
 from ipcscope.export.reading import Reading
 from ipcscope.export.samples import Samples
-from ipcscope.model import CHANNEL_KINDS, KINDS, ObjectRef, Snapshot
+from ipcscope.model import CHANNEL_KINDS, KINDS, MsgQueue, PosixQueue, PosixSemaphore, SemSet, Snapshot
 
 _SPEC = {spec.name: spec for spec in catalog.AGGREGATES}
+#: the kinds whose waiters are counted
+Waitable = SemSet | MsgQueue | PosixQueue | PosixSemaphore
 
 
 def reading_time(snapshot: Snapshot) -> float:
@@ -103,31 +105,35 @@ def _add_channels(add: Add, snapshot: Snapshot) -> None:
 
 
 def _waits(snapshot: Snapshot) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], float]]:
-    """(kind, op) -> tasks waiting, and (kind, op) -> the longest of their waits in seconds."""
-    scan = snapshot.processes
-    now = reading_time(snapshot)
+    """(kind, op) -> tasks waiting, and (kind, op) -> the longest of their waits in seconds.
+
+    Walks the scan's waiters, not every object: a host with 10,000 objects has a handful of them.
+    """
     counts = {(kind, op): 0 for kind, ops in waits.KIND_OPS.items() for op in ops}
     longest: dict[tuple[str, str], float] = {}
-
-    def note_longest(kind: str, op: str, seconds: float | None) -> None:
-        if seconds is not None and seconds > longest.get((kind, op), 0.0):
-            longest[(kind, op)] = seconds
-
-    for semset in snapshot.sem:
-        for op, count in waits.semaphore_waiters(semset, scan).items():
-            counts[("sem", op)] = counts.get(("sem", op), 0) + count
-        for waiter in waits.queued(scan, semset.ref):
-            note_longest("sem", waits.operation(waiter, semset), waits.waited(waiter, now))
-    others: Iterable[tuple[str, ObjectRef]] = [
-        *(("msg", q.ref) for q in snapshot.msg),
-        *(("pmq", q.ref) for q in snapshot.pmq),
-        *(("psem", s.ref) for s in snapshot.psem),
-    ]
-    for kind, ref in others:
-        for waiter in waits.queued(scan, ref):
-            op = waits.operation(waiter)
-            counts[(kind, op)] = counts.get((kind, op), 0) + 1
-            note_longest(kind, op, waits.waited(waiter, now))
+    for readable in snapshot.sem:
+        if readable.semaphores is not None:  # the kernel's counters, as waits.semaphore_waiters
+            counts[("sem", waits.DECREMENT)] += sum(s.ncnt for s in readable.semaphores)
+            counts[("sem", waits.WAIT_FOR_ZERO)] += sum(s.zcnt for s in readable.semaphores)
+    scan = snapshot.processes
+    if scan is None or not scan.waiters:
+        return counts, longest
+    now = reading_time(snapshot)
+    objects: dict[str, Waitable] = {}
+    for group in (snapshot.sem, snapshot.msg, snapshot.pmq, snapshot.psem):
+        objects.update((obj.ref.row_key, obj) for obj in group)
+    for key in scan.waiters:
+        obj = objects.get(key)
+        if obj is None:
+            continue  # removed between the snapshot and the scan, or a kind without waiter metrics
+        semset = obj if isinstance(obj, SemSet) else None
+        for waiter in waits.queued(scan, obj.ref):
+            op = waits.operation(waiter, semset)
+            if semset is None or semset.semaphores is None:
+                counts[(obj.kind, op)] = counts.get((obj.kind, op), 0) + 1
+            seconds = waits.waited(waiter, now)
+            if seconds is not None and seconds > longest.get((obj.kind, op), 0.0):
+                longest[(obj.kind, op)] = seconds
     return counts, longest
 
 

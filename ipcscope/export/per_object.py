@@ -35,53 +35,60 @@ _SPEC = {spec.name: spec for spec in catalog.PER_OBJECT}
 
 @dataclass(frozen=True)
 class _Group:
-    """The series of one object, and where it stands in the queue for the cap."""
+    """One object, where it stands in the queue for the cap, and the reading it belongs to."""
 
     rank: tuple[int, int, int | str]
-    namespace: str
-    samples: tuple[Sample, ...]
+    obj: IpcObject
+    reading: Reading
 
 
 def add_per_object(samples: Samples, readings: Sequence[Reading],
                    max_series: int = catalog.DEFAULT_MAX_SERIES) -> None:
     """Every object's series of every reading, within `max_series` in all; the count kept and the
-    count dropped per namespace."""
+    count dropped per namespace. The series of a dropped object are only counted, not built:
+    with the default cap, 10,000 objects would otherwise cost most of the scrape."""
     groups = sorted((group for reading in readings for group in _groups(reading)),
                     key=lambda g: g.rank)
     kept = {reading.namespace: 0 for reading in readings}
     dropped = dict(kept)
     budget = max_series
+    full = False  # once an object did not fit, the rest is dropped: no smaller one jumps the queue
     for group in groups:
-        size = len(group.samples)
-        if size <= budget:
-            samples.extend(group.samples)
-            budget -= size
-            kept[group.namespace] += size
+        ns, snapshot = group.reading.namespace, group.reading.snapshot
+        if full:
+            dropped[ns] += series_count(group.obj, snapshot)
+            continue
+        built = tuple(series(group.obj, snapshot, ns))
+        if len(built) <= budget:
+            samples.extend(built)
+            budget -= len(built)
+            kept[ns] += len(built)
         else:
-            budget = 0  # keep the order strict: a smaller object further down does not jump in
-            dropped[group.namespace] += size
+            full = True
+            dropped[ns] += len(built)
     for ns in kept:
         samples.add(catalog.PER_OBJECT_SERIES, (ns,), kept[ns])
         samples.add(catalog.PER_OBJECT_DROPPED, (ns,), dropped[ns])
 
 
 def _groups(reading: Reading) -> Iterable[_Group]:
-    snapshot, ns = reading.snapshot, reading.namespace
+    snapshot = reading.snapshot
     in_findings = {finding.object.row_key for finding in reading.findings}
-    for obj in snapshot.all_objects():
-        series = tuple(_series(obj, snapshot, ns))
-        ident = obj.ref.ident
-        key = obj.ref.row_key
-        waited_on = snapshot.processes is not None and bool(snapshot.processes.waiters_of(key))
-        priority = 0 if key in in_findings else 1 if waited_on else 2
-        yield _Group((priority, KINDS.index(obj.kind), ident), ns, series)
+    waited_on = set(snapshot.processes.waiters) if snapshot.processes is not None else set()
+    for kind_index, kind in enumerate(KINDS):
+        for obj in snapshot.objects(kind):
+            ref = obj.ref
+            key = ref.row_key
+            priority = 0 if key in in_findings else 1 if key in waited_on else 2
+            yield _Group((priority, kind_index, ref.ident), obj, reading)
 
 
 def _owner(obj: IpcObject) -> str:
     return obj.owner or str(obj.uid)
 
 
-def _series(obj: IpcObject, snapshot: Snapshot, ns: str) -> Iterable[Sample]:
+def series(obj: IpcObject, snapshot: Snapshot, ns: str) -> Iterable[Sample]:
+    """The series of one object (their number is `series_count`)."""
     def sample(name: str, value: float, *labels: str) -> Sample:
         return (_SPEC[name], (ns, *labels), float(value))
 
@@ -137,3 +144,25 @@ def _op_counts(kind: str, waiters: Iterable[Waiter]) -> dict[str, int]:
         op = waits.operation(waiter)
         counts[op] = counts.get(op, 0) + 1
     return counts
+
+
+def series_count(obj: IpcObject, snapshot: Snapshot) -> int:
+    """How many series `series` yields for `obj`, without building them."""
+    scan = snapshot.processes
+    if isinstance(obj, ShmSegment):
+        return 3
+    if isinstance(obj, PosixShm):
+        return 2
+    if isinstance(obj, PosixSemaphore):
+        return 2 + (obj.value is not None)
+    ref = obj.ref
+    waiters = waits.queued(scan, ref) if scan is not None and ref.row_key in scan.waiters else []
+    if isinstance(obj, MsgQueue):
+        return 3 + (obj.qbytes is not None) + len(_op_counts("msg", waiters))
+    if isinstance(obj, PosixQueue):
+        return 2 + (obj.curmsgs is not None) + (obj.maxmsg is not None) + len(_op_counts("pmq", waiters))
+    if not waiters:
+        return 4  # info, semaphores, and the two operations
+    now = reading_time(snapshot)
+    longest = any(waits.waited(w, now) is not None for w in waiters)
+    return 2 + len(waits.semaphore_waiters(obj, scan)) + longest

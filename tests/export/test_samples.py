@@ -132,3 +132,21 @@ def test_the_fullest_queue_ratio() -> None:
     series = _series([_reading(Snapshot(taken_at=NOW, msg=queues, environment=_env(1)))])
     assert value(series, "ipcscope_fullest_queue_ratio", kind="msg") == 0.95
     assert value(series, "ipcscope_fullest_queue_ratio", kind="pmq") is None  # no queue: no ratio
+
+
+def test_a_dropped_objects_series_are_counted_exactly() -> None:
+    from ipcscope.export.per_object import series, series_count
+    from ipcscope.model import PosixQueue, PosixSemaphore, PosixShm
+
+    semset = SemSet(key=0x3000, id=4, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, nsems=1)  # unreadable
+    queue = MsgQueue(key=0x2000, id=9, mode=0o600, uid=0, gid=0, cuid=0, cgid=0, qbytes=None)
+    pmq = PosixQueue(name="/q", mode=0o600, uid=0, gid=0, curmsgs=1, maxmsg=None)
+    objects = (_segment(1), semset, queue, pmq, PosixShm(name="/s", mode=0o600, uid=0, gid=0),
+               PosixSemaphore(name="/p", mode=0o600, uid=0, gid=0, value=None))
+    unknown = Waiter(pid=60, tid=60, comm="w", op="semop", ops=None, since=NOW - 5)
+    scan = ProcessScan(taken_at=NOW, waiters={"sem:4": (unknown,), "pmq:/q": (
+        Waiter(pid=61, tid=61, comm="r", op="mq_receive"),)})
+    for processes in (None, scan):
+        snapshot = Snapshot(taken_at=NOW, sem=(semset,), environment=_env(1), processes=processes)
+        for obj in objects:
+            assert series_count(obj, snapshot) == len(list(series(obj, snapshot, "1"))), obj
