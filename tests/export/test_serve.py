@@ -112,3 +112,16 @@ async def test_a_served_lab_runs_its_steps_while_the_panels_stay_read_only(
     finally:
         for session in sessions:
             session.stop()
+
+
+def test_without_the_web_extra_it_says_how_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    from ipcscope.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "textual_serve" else real(name, *a))
+    assert main(["serve"]) == 1
+    assert "pip install 'ipcscope[web]'" in capsys.readouterr().err
