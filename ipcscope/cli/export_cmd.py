@@ -104,6 +104,9 @@ def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "demo", False):
+        print("ipcscope: error: export reads this system; --demo is the app's made-up one", file=sys.stderr)
+        return 2
     if args.every is not None and args.textfile is None:
         print("ipcscope: error: --every needs --textfile", file=sys.stderr)
         return 2
