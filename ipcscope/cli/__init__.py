@@ -23,6 +23,8 @@ SUBCOMMAND_MODULES = (
     "ipcscope.cli.actions_cmd",
     "ipcscope.cli.doctor_cmd",
     "ipcscope.cli.lab_cmd",
+    "ipcscope.cli.export_cmd",
+    "ipcscope.cli.serve_cmd",
 )
 
 #: Which module registers each subcommand, so that main() builds only the parser of the command
@@ -39,6 +41,8 @@ COMMAND_MODULES = {
     ),
     "doctor": "ipcscope.cli.doctor_cmd",
     "lab": "ipcscope.cli.lab_cmd",
+    "export": "ipcscope.cli.export_cmd",
+    "serve": "ipcscope.cli.serve_cmd",
 }
 
 
