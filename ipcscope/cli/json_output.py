@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ipcscope.format import iso_time
+from ipcscope import visibility
 from ipcscope.model import (
     KINDS,
     SHM_DEST,
@@ -188,6 +189,10 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
         fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
+        if kind == "sem":
+            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan)  # type: ignore[arg-type]
+        elif kind == "shm":
+            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan)  # type: ignore[arg-type]
         documents.append(fields)
     return documents
 
@@ -212,7 +217,9 @@ def dumps(document: dict[str, Any], pretty: bool = False) -> str:
 # "nobody" ([]) from "not looked" (null) and from "could not look" (process_scan's denied, notes):
 #     shm  "attached": [{"pid", "comm"}]
 #     sem  "waiters": [{"pid", "tid", "comm", "state", "ops": [{"num", "op", "flags"}] | null,
-#                       "blocked_on", "since"}]
+#                       "blocked_on", "since"}],
+#          "waiters_hidden": tasks the kernel counts (ncnt + zcnt) that the scan could not name
+#     shm  "nattch_hidden": attachments (nattch) found in no scanned process's maps
 #     msg  "waiters": [{"pid", "tid", "comm", "state", "op", "msgtyp", "msgflg", "size", "since"}]
 #     pmq/pshm/psem "openers": [{"pid", "comm"}], "waiters": [{"pid", "tid", "comm", "state", "op",
 #                   "size", "since"}]
