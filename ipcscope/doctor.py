@@ -140,7 +140,11 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     return notes
 
 
-def hidden_wait_state(semset: SemSet, snapshot: Snapshot) -> tuple | None:
+#: a set's unnamed waiters: their count, and (num, value, ncnt, zcnt, sempid) of each counted semaphore
+HiddenWaitState = tuple[int, tuple[tuple[int, int, int, int, int], ...]]
+
+
+def hidden_wait_state(semset: SemSet, snapshot: Snapshot) -> HiddenWaitState | None:
     """What a set's unnamed waiters look like now, or None when there are none: while it stays
     the same (count, and value, ncnt, zcnt and sempid of each semaphore with a count), no semop
     has let them through, so a poller can date the wait from the first poll that saw it."""
@@ -642,7 +646,7 @@ class _Checker:
                 continue
             size = human_size(seg.size)
             original = self.scan.original_keys.get(seg.id) if self.scan is not None else None
-            hidden = hidden_attachments(seg, self.scan)
+            hidden = hidden_attachments(seg, self.scan) or 0
             to = unseen_to(self.scan, self.snapshot.environment.is_root)
             if holders:
                 who = ", ".join(self.who(p.pid, p.comm or None) for p in holders)

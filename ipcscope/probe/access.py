@@ -170,7 +170,7 @@ def _n(count: int) -> str:
 def _lsm_where(facts: AccessFacts) -> str:
     if facts.lsms:
         return f"active modules: {', '.join(facts.lsms)}, from {_LSM_FILE}"
-    return f"the active modules are listed in {_LSM_FILE}, not readable here (securityfs not mounted)"
+    return f"active modules unknown: {_LSM_FILE} is not readable, securityfs is not mounted"
 
 
 def _spot(cause: BlindCause, found: list[Refusal], facts: AccessFacts) -> BlindSpot:

@@ -13,7 +13,7 @@ use) is still reported once the wait has lasted long enough.
 
 from __future__ import annotations
 
-from ipcscope.doctor import Finding, coverage_notes, diagnose, hidden_wait_state
+from ipcscope.doctor import Finding, HiddenWaitState, coverage_notes, diagnose, hidden_wait_state
 from ipcscope.model import Snapshot
 
 
@@ -24,7 +24,7 @@ class FindingsFeed:
         self._shown: tuple[tuple[Finding, ...], tuple[str, ...]] | None = None
         self._scanned = False
         #: sem row key -> (state of its unnamed waiters, when that state was first seen)
-        self._hidden_since: dict[str, tuple[tuple, float]] = {}
+        self._hidden_since: dict[str, tuple[HiddenWaitState, float]] = {}
 
     def update(self, snapshot: Snapshot, now: float) -> tuple[list[Finding], list[str]] | None:
         """New (findings, notes) to show, or None when the view is already right."""
@@ -40,7 +40,7 @@ class FindingsFeed:
 
     def _track_hidden(self, snapshot: Snapshot, now: float) -> dict[str, float]:
         """First-seen time of each set's current unnamed waiters; a changed state starts again."""
-        tracked: dict[str, tuple[tuple, float]] = {}
+        tracked: dict[str, tuple[HiddenWaitState, float]] = {}
         for semset in snapshot.sem:
             state = hidden_wait_state(semset, snapshot)
             if state is None:
