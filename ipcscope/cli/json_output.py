@@ -188,11 +188,12 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     documents = []
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
-        fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
+        row_key = f"{kind}:{getattr(obj, ident)}"
+        fields.update(process_fields(kind, row_key, scan))
         if kind == "sem":
-            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan)  # type: ignore[arg-type]
+            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan, row_key)  # type: ignore[arg-type]
         elif kind == "shm":
-            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan)  # type: ignore[arg-type]
+            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan, row_key)  # type: ignore[arg-type]
         documents.append(fields)
     return documents
 
