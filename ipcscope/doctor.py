@@ -5,6 +5,9 @@
 list. A finding only claims what the data shows: without a process scan the checks that need
 holders, waiters or liveness are skipped; a set whose values are hidden gets no dead-holder or
 deadlock verdict, only "stuck"; "nobody holds it" says how many processes could not be inspected.
+What the kernel counts but the scan could not name (ncnt/zcnt against the waiters found, nattch
+against the mappings found; see `visibility`) is reasoned from too: a set whose waiters are hidden
+is still stuck, and a segment that nattch says is attached is never an orphan.
 Liveness comes from the scan's process table, which lists every process, inspected or not.
 
 Finding kinds (exact names, used in JSON): dead-holder, deadlock, stuck-semaphore,

@@ -16,8 +16,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ipcscope.format import iso_time
 from ipcscope import visibility
+from ipcscope.format import iso_time
 from ipcscope.model import (
     KINDS,
     SHM_DEST,
