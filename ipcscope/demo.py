@@ -71,7 +71,7 @@ def demo_objects() -> dict:
     sem = (
         SemSet(key=0x5E5E0001, id=2, mode=0o666, nsems=3, otime=DEMO_NOW - 272, ctime=T0,
                semaphores=(Semaphore(0, 0, 2, 0, 4410), Semaphore(1, 1, 0, 0, 4410),
-                           Semaphore(2, 5, 0, 1, 4412)), **_root()),
+                           Semaphore(2, 5, 0, 0, 4412)), **_root()),
         SemSet(key=0x5E5E0002, id=6, mode=0o600, nsems=2, otime=DEMO_NOW - 30, ctime=T0,
                semaphores=(Semaphore(0, 0, 1, 0, 4522), Semaphore(1, 0, 1, 0, 4521)), **_alice()),
         SemSet(key=0x9D1E0F4F, id=49, mode=0o600, nsems=2, otime=None, ctime=T0,
@@ -186,6 +186,21 @@ def demo_processes() -> ProcessScan:
     )
 
 
+def seen_by(scan: ProcessScan, uid: int, *, others: int) -> ProcessScan:
+    """What `uid` sees of `scan`: the holders and waiters among its own processes; `others`
+    processes of other users not inspected, said as the probe says it. The keys of removed
+    segments are lost too (they are recovered from a holder's maps)."""
+    from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
+
+    holders = {key: kept for key, found in scan.holders.items()
+               if (kept := tuple(p for p in found if p.uid == uid))}
+    waiters = {key: kept for key, found in scan.waiters.items()
+               if (kept := tuple(w for w in found if w.uid == uid))}
+    spots = blind_spots([Refusal(0, 0, 0, "read")] * others, AccessFacts(euid=uid))
+    return replace(scan, holders=holders, waiters=waiters, original_keys={}, denied=others,
+                   notes=tuple(spot.note for spot in spots), blind_spots=spots)
+
+
 def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False,
                   processes: bool = True) -> Snapshot:
     """The demo Snapshot; flags give the not-root view, the no-mqueue view and an empty system."""
@@ -204,8 +219,7 @@ def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False
                         "run as root or as its owner to see them.")
     scan = demo_processes() if processes and not empty else None
     if scan is not None and not root:
-        scan = replace(scan, denied=14, notes=("14 processes of other users were not inspected: "
-                                               "run as root to see their attachments and waits.",))
+        scan = seen_by(scan, 1000, others=14)
     return Snapshot(
         taken_at=DEMO_NOW,
         limits=demo_limits(),

@@ -5,6 +5,9 @@
 list. A finding only claims what the data shows: without a process scan the checks that need
 holders, waiters or liveness are skipped; a set whose values are hidden gets no dead-holder or
 deadlock verdict, only "stuck"; "nobody holds it" says how many processes could not be inspected.
+What the kernel counts but the scan could not name (ncnt/zcnt against the waiters found, nattch
+against the mappings found; see `visibility`) is reasoned from too: a set whose waiters are hidden
+is still stuck, and a segment that nattch says is attached is never an orphan.
 Liveness comes from the scan's process table, which lists every process, inspected or not.
 
 Finding kinds (exact names, used in JSON): dead-holder, deadlock, stuck-semaphore,
@@ -13,7 +16,7 @@ unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +34,17 @@ from ipcscope.model import (
     ShmSegment,
     Snapshot,
     Waiter,
+)
+from ipcscope.visibility import (
+    hidden_attachments,
+    hidden_waiter_semaphores,
+    hidden_waiters,
+    named_waiters,
+    unseen_by,
+    unseen_command,
+    unseen_remedy,
+    unseen_to,
+    unseen_why,
 )
 
 Severity = Literal["error", "warning", "info"]
@@ -74,11 +88,18 @@ def object_label(ref: ObjectRef) -> str:
     return f"{ref.kind} {ref.ident}"
 
 
-def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0) -> list[Finding]:
-    """Every finding in `snapshot`, most severe first, then by object (kind order, then id/name)."""
-    check = _Checker(snapshot, now=now, stuck_after=stuck_after)
+def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0,
+             hidden_since: Mapping[str, float] | None = None) -> list[Finding]:
+    """Every finding in `snapshot`, most severe first, then by object (kind order, then id/name).
+
+    `hidden_since` (sem row key -> epoch seconds) is when a caller that keeps polling first saw the
+    set's current count of waiters it cannot name (see `hidden_wait_state`): it dates a wait that
+    the set's times cannot, e.g. while other semaphores of the set are in use.
+    """
+    check = _Checker(snapshot, now=now, stuck_after=stuck_after, hidden_since=hidden_since or {})
     findings = [
         *check.semaphores(),
+        *check.hidden_semaphore_waiters(),
         *check.posix_semaphores(),
         *check.unmatched_receivers(),
         *check.full_queues(),
@@ -120,6 +141,21 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
         notes.append(f"the semaphore values of {sets} are not readable: dead holders and deadlocks "
                      "there were not checked")
     return notes
+
+
+#: a set's unnamed waiters: their count, and (num, value, ncnt, zcnt, sempid) of each counted semaphore
+HiddenWaitState = tuple[int, tuple[tuple[int, int, int, int, int], ...]]
+
+
+def hidden_wait_state(semset: SemSet, snapshot: Snapshot) -> HiddenWaitState | None:
+    """What a set's unnamed waiters look like now, or None when there are none: while it stays
+    the same (count, and value, ncnt, zcnt and sempid of each semaphore with a count), no semop
+    has let them through, so a poller can date the wait from the first poll that saw it."""
+    hidden = hidden_waiters(semset, snapshot.processes)
+    if not hidden or semset.semaphores is None:
+        return None
+    return (hidden, tuple((s.num, s.value, s.ncnt, s.zcnt, s.pid)
+                          for s in semset.semaphores if s.ncnt or s.zcnt))
 
 
 def doctor_to_json(findings: Iterable[Finding]) -> dict:
@@ -216,11 +252,13 @@ class _SemWait:
 class _Checker:
     """Holds the snapshot and the scan while the individual checks run."""
 
-    def __init__(self, snapshot: Snapshot, *, now: float, stuck_after: float) -> None:
+    def __init__(self, snapshot: Snapshot, *, now: float, stuck_after: float,
+                 hidden_since: Mapping[str, float]) -> None:
         self.snapshot = snapshot
         self.scan: ProcessScan | None = snapshot.processes
         self.now = now
         self.stuck_after = stuck_after
+        self.hidden_since = hidden_since
 
     # ---- naming and liveness
 
@@ -244,11 +282,17 @@ class _Checker:
         return self.scan is not None and (self.scan.denied > 0 or self.scan.listing_incomplete)
 
     def partial_note(self) -> str:
+        """Why "nobody" may be wrong, and what would make sure: root is never told to run as root."""
         assert self.scan is not None
+        command = unseen_command(self.scan)
+        if self.scan.blind_spots:
+            advice = f"; run `{command}` to be sure" if command else f": {unseen_why(self.scan, self.scan.denied)}"
+        else:
+            advice = "" if self.snapshot.environment.is_root else "; run as root to be sure"
         if self.scan.listing_incomplete:
-            return " (/proc hides other users' processes (hidepid): one may hold it; run as root to be sure)"
+            return f" (/proc hides other users' processes (hidepid): one may hold it{advice})"
         who = "1 process" if self.scan.denied == 1 else f"{self.scan.denied} processes"
-        return f" ({who} could not be inspected and may hold it; run as root to be sure)"
+        return f" ({who} could not be inspected and may hold it{advice})"
 
     def waiting(self, ref: ObjectRef, *ops: str) -> list[Waiter]:
         """Tasks queued in one of `ops` on `ref`; stopped tasks are not queued (kernel.md §2)."""
@@ -409,6 +453,57 @@ class _Checker:
         return (f"{state}; it was last changed by {self.who(sem.pid)}, still running — "
                 "check what it is doing.", f"ps -o pid,stat,wchan:32,cmd -p {sem.pid}", [sem.pid])
 
+    def hidden_semaphore_waiters(self) -> list[Finding]:
+        """stuck-semaphore for tasks the kernel counts (ncnt/zcnt) that the scan could not name:
+        when no semop has completed on the set for `stuck_after` (its otime, or its ctime when
+        none ever did), or a poller has seen the same unnamed waiters that long."""
+        if self.scan is None:
+            return []
+        out = []
+        for semset in self.snapshot.sem:
+            hidden = hidden_waiters(semset, self.scan)
+            if not hidden or semset.semaphores is None:
+                continue
+            waited = self._unnamed_wait(semset)
+            if waited is None or waited[0] < self.stuck_after:
+                continue
+            nums = hidden_waiter_semaphores(semset, self.scan)
+            if len(nums) == 1:
+                where = f"semaphore {nums[0]} (value {semset.semaphores[nums[0]].value})"
+            elif nums:
+                where = "semaphores " + ", ".join(map(str, nums))
+            else:
+                where = "the set"
+            is_root = self.snapshot.environment.is_root
+            more = "more " if named_waiters(semset, self.scan) else ""
+            subject = f"1 {more}task waits" if hidden == 1 else f"{hidden} {more}tasks wait"
+            remedy = unseen_remedy(self.scan, hidden)
+            message = (f"{subject} on {where} that {unseen_by(self.scan, is_root)} "
+                       f"({unseen_why(self.scan, hidden)}), and {waited[1]}"
+                       + (f"; {remedy}." if remedy else "."))
+            command = unseen_command(self.scan)
+            out.append(Finding(STUCK_SEMAPHORE, "warning", semset.ref, (), message,
+                               f"{command} doctor" if command else None))
+        return out
+
+    def _unnamed_wait(self, semset: SemSet) -> tuple[float, str] | None:
+        """How long unnamed waiters have waited at least, and how that is known. The set's times
+        are whole seconds, so they may be up to 1 s late: that second is not counted."""
+        found: list[tuple[float, str]] = []
+        if semset.otime is not None:
+            idle = max(0.0, self.now - semset.otime - 1)
+            found.append((idle, f"no semop has completed on the set for {duration(idle)}"))
+        elif semset.ctime is not None:
+            idle = max(0.0, self.now - semset.ctime - 1)
+            found.append((idle, f"no semop has completed on it since it was created or last set, "
+                                f"{duration(idle)} ago"))
+        seen = self.hidden_since.get(semset.ref.row_key)
+        if seen is not None:
+            waited = max(0.0, self.now - seen)
+            found.append((waited, f"the kernel has shown this count for {duration(waited)}, since "
+                                  "ipcscope first saw it"))
+        return max(found, key=lambda f: f[0]) if found else None
+
     def posix_semaphores(self) -> list[Finding]:
         """stuck-semaphore for named semaphores: tasks in a futex wait on /dev/shm/sem.NAME."""
         out = []
@@ -520,6 +615,7 @@ class _Checker:
             message = f"the queue is full ({fill}): the next mq_send blocks or fails with EAGAIN"
         receivers = self.waiting(queue.ref, "mq_receive")
         message += "; " + (f"{self.names(receivers)} waits in mq_receive." if receivers
+                           else "no process you can inspect is receiving from it." if self.partial
                            else "nobody is receiving from it right now." if self.scan is not None
                            else "who receives from it is unknown without a process scan.")
         return Finding(QUEUE_FULL, "warning", queue.ref, _unique([w.pid for w in senders]), message,
@@ -553,19 +649,24 @@ class _Checker:
                 continue
             size = human_size(seg.size)
             original = self.scan.original_keys.get(seg.id) if self.scan is not None else None
+            hidden = hidden_attachments(seg, self.scan) or 0
+            to = unseen_to(self.scan, self.snapshot.environment.is_root)
             if holders:
                 who = ", ".join(self.who(p.pid, p.comm or None) for p in holders)
                 verb = "has" if len(holders) == 1 else "have"
-                held = f"{who} still {verb} it attached (nattch {seg.nattch})"
+                more = f"; {hidden} {to}" if hidden else ""
+                held = f"{who} still {verb} it attached (nattch {seg.nattch}{more})"
                 hint: str | None = f"ps -o pid,user,lstart,cmd -p {','.join(str(p.pid) for p in holders)}"
             elif self.scan is None:
                 remain = "1 attachment remains" if seg.nattch == 1 else f"{seg.nattch} attachments remain"
                 held = f"{remain} (nattch); who holds it is unknown without a process scan"
                 hint = None
             else:
-                held = (f"nattch is {seg.nattch}, but no inspected process maps it "
-                        "(the holder may be another user's process or in another namespace)")
-                hint = None
+                held = (f"nattch is {seg.nattch} and no process ipcscope could inspect maps it: "
+                        f"{hidden} {'attachment' if hidden == 1 else 'attachments'} {to} "
+                        f"({unseen_why(self.scan, hidden)})")
+                command = unseen_command(self.scan)
+                hint = f"{command} doctor" if command else None
             key = (f" It was key {original:#010x}, which a new segment may now be using." if original
                    else "")
             message = (f"removed (IPC_RMID), but {held}; its {size} are freed only at the last "

@@ -122,6 +122,37 @@ class Waiter:
     since: float | None = None
 
 
+#: What refused the process scan (see ipcscope.probe.access): other users' processes, /proc's
+#: hidepid, non-dumpable processes, Yama's ptrace_scope, a root lacking CAP_SYS_PTRACE, a root of a
+#: user namespace, a security module.
+BlindCause = Literal["other-users", "hidepid", "non-dumpable", "ptrace-scope", "capability",
+                     "user-namespace", "security-module"]
+
+
+@dataclass(frozen=True)
+class BlindSpot:
+    """Processes the scan could not inspect for one reason, in words that fit this user.
+
+    Made by the probe, which can tell the mechanism apart (/proc mount options, Yama's sysctl, the
+    active security modules, our capabilities); the doctor and the UI only quote it.
+    """
+
+    cause: BlindCause
+    processes: int
+    #: what such a process is, to fit "(...)": one, and several
+    why_one: str
+    why_many: str
+    #: what would show them, with "{them}" for what is hidden: "run `sudo ipcscope` to name {them}"
+    remedy: str
+    #: a command that would show them (for a finding's hint); None when no command can
+    command: str | None
+    #: the sentence for the notes: how many, why, where the mechanism can be told, what lifts it
+    note: str
+
+    def why(self, count: int) -> str:
+        return self.why_one if count == 1 else self.why_many
+
+
 @dataclass(frozen=True)
 class ProcessScan:
     """What a scan of /proc/*/ found: who has each object attached/open, who waits on it.
@@ -146,6 +177,11 @@ class ProcessScan:
     listing_incomplete: bool = False
     #: pipes, FIFOs and sockets between processes; None when the scan did not look for them
     channels: ChannelScan | None = None
+    #: SysV segment row key -> attachments found (one per mapping line, as nattch counts them)
+    #: in the maps of the processes inspected; a key the scan did not record counts its holders
+    attachments: dict[str, int] = field(default_factory=dict)
+    #: why processes could not be inspected, one entry per mechanism, largest first
+    blind_spots: tuple[BlindSpot, ...] = ()
 
     def is_alive(self, pid: int) -> bool:
         """Whether `pid` existed at scan time (pid 0 means "none" and is never alive)."""

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from ipcscope import visibility
 from ipcscope.format import iso_time
 from ipcscope.model import (
     KINDS,
@@ -187,7 +188,12 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     documents = []
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
-        fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
+        row_key = f"{kind}:{getattr(obj, ident)}"
+        fields.update(process_fields(kind, row_key, scan))
+        if kind == "sem":
+            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan, row_key)  # type: ignore[arg-type]
+        elif kind == "shm":
+            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan, row_key)  # type: ignore[arg-type]
         documents.append(fields)
     return documents
 
@@ -212,7 +218,9 @@ def dumps(document: dict[str, Any], pretty: bool = False) -> str:
 # "nobody" ([]) from "not looked" (null) and from "could not look" (process_scan's denied, notes):
 #     shm  "attached": [{"pid", "comm"}]
 #     sem  "waiters": [{"pid", "tid", "comm", "state", "ops": [{"num", "op", "flags"}] | null,
-#                       "blocked_on", "since"}]
+#                       "blocked_on", "since"}],
+#          "waiters_hidden": tasks the kernel counts (ncnt + zcnt) that the scan could not name
+#     shm  "nattch_hidden": attachments (nattch) found in no scanned process's maps
 #     msg  "waiters": [{"pid", "tid", "comm", "state", "op", "msgtyp", "msgflg", "size", "since"}]
 #     pmq/pshm/psem "openers": [{"pid", "comm"}], "waiters": [{"pid", "tid", "comm", "state", "op",
 #                   "size", "since"}]

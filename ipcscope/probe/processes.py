@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
-from ipcscope.model import Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.model import BlindSpot, Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.probe.access import AccessFacts, Refusal, blind_spots, read_access_facts
 from ipcscope.probe.procfs import (
     Denied,
     Mapping,
@@ -60,6 +61,8 @@ class _Denial:
     start_time: int
     uid: int
     read: bool
+    #: owner of its /proc files (root's for a non-dumpable process), to tell why
+    owner: int | None = None
 
 
 class ProcessScanner:
@@ -80,6 +83,7 @@ class ProcessScanner:
         self._user_names: dict[int, str | None] = {}
         self._use_procmap_query = True
         self._hidepid: str | None = None
+        self._access: AccessFacts | None = None
 
     @property
     def hidepid(self) -> str:
@@ -93,6 +97,14 @@ class ProcessScanner:
                 mountinfo = ""
             self._hidepid = proc_hidepid(mountinfo, os.path.realpath(self.proc_root))
         return self._hidepid
+
+    @property
+    def access(self) -> AccessFacts:
+        """What decides access here (capabilities, Yama, security modules, /proc's options), read
+        once: only asked when something was refused."""
+        if self._access is None:
+            self._access = read_access_facts(self.proc_root, hidepid=self.hidepid)
+        return self._access
 
     def scan(self, snapshot: Snapshot, kinds: Iterable[Kind] | None = None) -> ProcessScan:
         """One pass over every process; the Snapshot says which objects to match against.
@@ -169,6 +181,10 @@ class _ScanPass:
         self.holders: dict[str, set[int]] = defaultdict(set)
         self.waiters: dict[str, list[Waiter]] = defaultdict(list)
         self.original_keys: dict[int, int] = {}
+        #: shm row key -> mapping lines found: nattch counts one per mapping
+        self.attachments: dict[str, int] = defaultdict(int)
+        #: pid -> owner of /proc/PID's files, for the processes that refused us
+        self.owners: dict[int, int | None] = {}
         self.first_seen: dict[tuple, float] = {}
         #: our se.exec_start read on each CPU (None key: wherever we ran), None when unreadable
         self.own_exec_start: dict[int | None, float | None] = {}
@@ -200,6 +216,7 @@ class _ScanPass:
             self._find_unlisted()
         self.scanner._first_seen = self.first_seen
         self.scanner._denials = self.denials
+        spots = self._blind_spots(listing_incomplete)
         return ProcessScan(
             taken_at=self.now,
             holders={
@@ -211,10 +228,22 @@ class _ScanPass:
             original_keys=self.original_keys,
             denied=len(self.unreadable) + len(self.waits_unreadable) + len(self.hidden) + len(self.unlisted),
             scanned=len(self.processes),
-            notes=self._notes(listing_incomplete),
+            notes=self._notes(spots),
             processes=self.processes,
             listing_incomplete=listing_incomplete,
+            attachments=dict(self.attachments),
+            blind_spots=spots,
         )
+
+    def _blind_spots(self, listing_incomplete: bool) -> tuple[BlindSpot, ...]:
+        """Why processes were refused, by mechanism (read only when something was)."""
+        refusals = [Refusal(p.pid, p.uid, p.uid, "status") for p in self.hidden]
+        refusals += [Refusal(pid, None, None, "listing") for pid in self.unlisted]
+        refusals += [Refusal(p.pid, p.uid, self.owners.get(p.pid), "read") for p in self.unreadable]
+        refusals += [Refusal(p.pid, p.uid, self.owners.get(p.pid), "waits") for p in self.waits_unreadable]
+        if not refusals and not listing_incomplete:
+            return ()
+        return blind_spots(refusals, self.scanner.access, listing_incomplete=listing_incomplete)
 
     def _find_unlisted(self) -> None:
         """Ask the kernel about each pid the snapshot names (creators, last users, last
@@ -301,6 +330,7 @@ class _ScanPass:
         ref = ProcessRef(pid, stat.comm, denial.uid, self.scanner.user_name(denial.uid))
         self.processes[pid] = ref
         self.denials[pid] = denial
+        self.owners[pid] = denial.owner
         (self.unreadable if denial.read else self.waits_unreadable).append(ref)
         return denial
 
@@ -308,7 +338,12 @@ class _ScanPass:
         stat = self._stat("stat", proc.dir_fd)
         if stat is None:
             return  # gone
-        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read)
+        try:  # a file, not the directory: /proc/PID itself keeps the process's uid
+            owner: int | None = os.stat("maps", dir_fd=proc.dir_fd).st_uid
+        except OSError:
+            owner = None
+        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read, owner=owner)
+        self.owners[proc.pid] = owner
         (self.unreadable if read else self.waits_unreadable).append(proc.ref)
 
     def _stat(self, path: str, dir_fd: int) -> Stat | None:
@@ -340,6 +375,7 @@ class _ScanPass:
                 continue
             self.holders[row_key].add(proc.pid)
             if mapping.path.startswith("/SYSV"):
+                self.attachments[row_key] += 1
                 segment = self.shm.get(mapping.inode)
                 if segment is not None and segment.dest and segment.key == 0 and mapping.sysv_key is not None:
                     self.original_keys[mapping.inode] = mapping.sysv_key
@@ -545,32 +581,9 @@ class _ScanPass:
 
     # ------------------------------------------------------------------ notes
 
-    def _notes(self, listing_incomplete: bool = False) -> tuple[str, ...]:
-        notes = []
-        if self.hidden:
-            notes.append(f"{_count(len(self.hidden), 'process', 'processes')} {_were(len(self.hidden))} hidden by "
-                         f"/proc's hidepid={self.scanner.hidepid or 'noaccess'} option: their commands, attachments "
-                         "and waits are not shown (run as root, or in the group given by the mount's gid= option).")
-        if listing_incomplete:
-            unlisted = (f"; {_count(len(self.unlisted), 'pid')} the objects name {_were(len(self.unlisted))} "
-                        "found alive that way") if self.unlisted else ""
-            notes.append("/proc is mounted with hidepid=invisible: other users' processes are not listed at all, "
-                         f"so their attachments and waits are not shown{unlisted}. Run as root to see them.")
-        my_uid = os.geteuid()
-        others = [p for p in (*self.unreadable, *self.waits_unreadable) if my_uid != 0 and p.uid != my_uid]
-        refused = [p for p in self.unreadable if my_uid == 0 or p.uid == my_uid]
-        waits_refused = [p for p in self.waits_unreadable if my_uid == 0 or p.uid == my_uid]
-        if others:
-            notes.append(f"{_count(len(others), 'process', 'processes')} of other users {_were(len(others))} "
-                         "not inspected: run as root to see their attachments and waits.")
-        if refused:
-            why = "denied by a security module" if my_uid == 0 else "non-dumpable, or denied by a security module"
-            notes.append(f"{_count(len(refused), 'process', 'processes')} could not be inspected ({why}): "
-                         "their attachments and waits are not shown.")
-        if waits_refused:
-            notes.append(f"The waits of {_count(len(waits_refused), 'process', 'processes')} could not be read "
-                         "(ptrace restrictions such as Yama ptrace_scope, or a security module): "
-                         "only their attachments are shown.")
+    def _notes(self, spots: tuple[BlindSpot, ...] = ()) -> tuple[str, ...]:
+        # what refused us, by mechanism, with where it can be told and what lifts it
+        notes = [spot.note for spot in spots]
         if self.ops_unreadable:
             notes.append(f"The operations of {_count(self.ops_unreadable, 'semop waiter')} could not be read "
                          "from their memory.")
@@ -637,6 +650,3 @@ class _TaskView:
 def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
-
-def _were(n: int) -> str:
-    return "was" if n == 1 else "were"

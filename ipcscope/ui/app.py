@@ -44,7 +44,7 @@ from ipcscope.ui.data.history import History
 from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
 from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
-from ipcscope.ui.render.texts import global_notice
+from ipcscope.ui.render.texts import global_notice, hidden_details
 from ipcscope.ui.screens.help import HelpScreen
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
@@ -435,7 +435,8 @@ class IpcScopeApp(AppLabs, AppPanels):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.key_sections()))
+            hidden = hidden_details(self.snapshot) if self.snapshot is not None else ()
+            self.push_screen(HelpScreen(self.key_sections(), hidden))
 
     def jump_to(self, row_key: str) -> None:
         """Show the object `row_key` ("shm:3"): its view, its row (clearing a filter that hides it)."""

@@ -29,8 +29,6 @@ from ipcscope.model import IpcObject, Kind, ProcessScan
 from ipcscope.ui.render.columns import (
     COLUMNS,
     DEFAULT_SORT,
-    HAS_HOLDERS,
-    HAS_WAITERS,
     Cell,
     Column,
     RowContext,
@@ -38,6 +36,7 @@ from ipcscope.ui.render.columns import (
     filter_text,
     pids_touching,
     row_tone,
+    scan_counts,
 )
 
 #: Row states besides "normal".
@@ -122,7 +121,7 @@ class ObjectTable(DataTable):
         self._scan: ProcessScan | None = None
         #: live objects by row key, and their (attached, waiters) counts from the process scan
         self._objects: dict[str, IpcObject] = {}
-        self._counts: dict[str, tuple[int | None, int | None]] = {}
+        self._counts: dict[str, tuple[int | None, int | None, bool, bool]] = {}
         #: row key -> when it first appeared (only rows that appeared after the first load)
         self._born: dict[str, float] = {}
         #: row key -> (last known object, when it vanished)
@@ -189,7 +188,7 @@ class ObjectTable(DataTable):
         self._scan = scan
         counts = {key: self._counts[key] for key in self._gone if key in self._counts}
         if scan is not None:  # without a scan every row counts (None, None): the default
-            counts.update((key, self._scan_counts(key, scan)) for key in fresh)
+            counts.update((key, scan_counts(kind, key, obj, scan)) for key, obj in fresh.items())
         self._counts = counts
         self._loaded = True
         self._sync(now)
@@ -282,14 +281,15 @@ class ObjectTable(DataTable):
             # (kernel ids grow, so new SysV objects usually belong at the end of an id sort).
             tail = self._sort_key(self._last_sort_cell()) if self.row_count else None
             for key, (obj, state) in wanted.items():
-                counts = self._counts.get(key, (None, None))
+                counts = self._counts.get(key, (None, None, False, False))
                 # vars(): the probe returns new-but-equal objects each poll; comparing their field
                 # dicts (C) is several times faster than the dataclass __eq__ (field tuples).
                 signature = (vars(obj), counts, state, day)
                 old = self._signatures.get(key)
                 if old == signature:
                     continue
-                context = RowContext(attached=counts[0], waiters=counts[1], now=now)
+                context = RowContext(attached=counts[0], waiters=counts[1], now=now,
+                                     attached_partial=counts[2], waiters_partial=counts[3])
                 cells = tuple(column.cell(obj, context) for column in self.spec)
                 look = (state, REMOVED if state == REMOVED else row_tone(obj))
                 if old is None:
@@ -466,10 +466,3 @@ class ObjectTable(DataTable):
         if self._filter_pid is not None:
             return self._filter_pid in pids_touching(self._scan, obj.ref.row_key)
         return self.filter in filter_text(obj)
-
-    def _scan_counts(self, key: str, scan: ProcessScan | None) -> tuple[int | None, int | None]:
-        if scan is None:
-            return (None, None)
-        attached = len(scan.holders_of(key)) if self.kind in HAS_HOLDERS else None
-        waiters = len(scan.waiters_of(key)) if self.kind in HAS_WAITERS else None
-        return (attached, waiters)
