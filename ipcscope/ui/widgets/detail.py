@@ -140,7 +140,7 @@ class DetailPane(Vertical):
         if isinstance(obj, ShmSegment):
             scan = ctx.snapshot.processes
             state = sysv.shm_state(obj, ctx)
-            perm = sysv.sysv_perm(obj, ctx, scan.original_keys.get(obj.id) if scan else None)
+            perm = sysv.sysv_perm(obj, ctx, scan.original_key(obj) if scan else None)
         elif isinstance(obj, MsgQueue):
             state, perm = sysv.msg_state(obj, ctx), sysv.sysv_perm(obj, ctx)
             peeked = self._peek(obj, removed)
