@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "ipcscope.cli.list_cmd",
     "ipcscope.cli.actions_cmd",
     "ipcscope.cli.doctor_cmd",
+    "ipcscope.cli.ns_cmd",
     "ipcscope.cli.lab_cmd",
 )
 
@@ -38,6 +39,7 @@ COMMAND_MODULES = {
         "ipcscope.cli.actions_cmd",
     ),
     "doctor": "ipcscope.cli.doctor_cmd",
+    "ns": "ipcscope.cli.ns_cmd",
     "lab": "ipcscope.cli.lab_cmd",
 }
 

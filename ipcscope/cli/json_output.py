@@ -21,6 +21,7 @@ from ipcscope.model import (
     KINDS,
     SHM_DEST,
     SHM_LOCKED,
+    IpcNamespace,
     Limits,
     MsgQueue,
     PosixQueue,
@@ -166,7 +167,7 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         if kind in wanted:
             group, key, _ = KIND_JSON[kind]
             groups[group][key] = objects_json(snapshot, kind)
-    return {
+    document = {
         "version": VERSION,
         "sysv": groups["sysv"],
         "posix": groups["posix"],
@@ -174,6 +175,17 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         "warnings": list(snapshot.warnings),
         "process_scan": scan_summary(snapshot.processes),
     }
+    if snapshot.namespaces:
+        document["namespaces"] = [namespace_json(ns) for ns in snapshot.namespaces]
+    return document
+
+
+def namespace_json(ns: IpcNamespace) -> dict[str, Any]:
+    """One IPC namespace a document covers: {"inode", "name", "pid", "nprocs", "host", "own",
+    "user", "command", "unreachable"} (unreachable: why it could not be read, or null)."""
+    return {"inode": ns.inode, "name": ns.name, "pid": ns.pid, "nprocs": ns.nprocs,
+            "host": ns.host, "own": ns.own, "user": ns.user or None, "command": ns.command,
+            "unreachable": ns.unreachable or None}
 
 
 def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
@@ -187,7 +199,12 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     documents = []
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
-        fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
+        ns = obj.ns
+        if ns is None:
+            fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
+        else:  # an object of another namespace: ids repeat, so it says which
+            fields["ns"] = ns
+            fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}@{ns}", scan))
         documents.append(fields)
     return documents
 

@@ -135,7 +135,7 @@ class NamespaceProbe:
         order = {ns.inode: index for index, ns in enumerate(chosen)}
         parts.sort(key=lambda part: order.get(part.namespace.inode, len(order)))
         self._posix_files(parts, wanted, details)
-        return self._merge(taken_at, parts, wanted, discovery)
+        return self._merge(taken_at, parts, discovery.notes if inodes is None else ())
 
     def _drop(self, inode: int, why: str) -> None:
         reader = self._readers.pop(inode, None)
@@ -211,15 +211,14 @@ class NamespaceProbe:
                     warnings += [prefix + warning for warning in more]
             parts[index] = replace(part, objects=objects, warnings=tuple(warnings))
 
-    def _merge(self, taken_at: float, parts: list[_Part], wanted: tuple[Kind, ...],
-               discovery: Discovery) -> Snapshot:
+    def _merge(self, taken_at: float, parts: list[_Part], notes: tuple[str, ...]) -> Snapshot:
         found: dict[str, list[IpcObject]] = {kind: [] for kind in KINDS}
         warnings: list[str] = []
         for part in parts:
             for kind, objects in part.objects.items():
                 found[kind] += objects
             warnings += part.warnings
-        warnings += discovery.notes
+        warnings += notes  # what discovery could not see: only when "every namespace" was asked
         readable = [part for part in parts if not part.namespace.unreachable]
         first = next((p for p in readable if p.namespace.own), readable[0] if readable else None)
         return Snapshot(

@@ -57,7 +57,7 @@ def test_resolve_all_is_every_namespace() -> None:
 
 
 def test_resolve_unknown_lists_the_choices() -> None:
-    with pytest.raises(NamespaceNotFound, match=r"no IPC namespace is named 'nope'; there are: ipc:\[4026531839\] \(host\)"):
+    with pytest.raises(NamespaceNotFound, match=r"named 'nope'; there are: ipc:\[4026531839\] \(host\)"):
         resolve("nope", _discovery())
     with pytest.raises(NamespaceNotFound, match="ipc:.4026532999."):
         resolve("4026532999", _discovery())
