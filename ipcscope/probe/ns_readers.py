@@ -363,7 +363,7 @@ def _helper_environment() -> dict[str, str]:
 Reader = ThreadReader | HelperReader
 
 
-def open_reader(inode: int, pids: Iterable[int]) -> Reader:
+def open_reader(inode: int, pids: Iterable[int], python: str | None = None) -> Reader:
     """A reader of namespace `inode` through one of its member `pids`; ReaderFailed (saying why)
     when none can be had. Root joins from a thread; another user needs the namespace to belong
     to a user namespace they own (their rootless container), joined by a helper process."""
@@ -375,7 +375,7 @@ def open_reader(inode: int, pids: Iterable[int]) -> Reader:
             why = helper_refusal(pid, inode)
             if why:
                 raise ReaderFailed(why)
-            return HelperReader(inode, pid)
+            return HelperReader(inode, pid, python)
         except ReaderFailed as error:
             reasons.append(str(error))
     raise ReaderFailed(reasons[0] if reasons else "no process of it can be inspected")

@@ -54,8 +54,10 @@ class NamespaceProbe:
     """Snapshots of chosen namespaces, with a reader per namespace kept across polls."""
 
     def __init__(self, proc_root: str = "/proc", names: NameCache | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, python: str | None = None) -> None:
+        """`python`: the interpreter of helper processes (default: this one)."""
         self.proc_root = proc_root
+        self.python = python
         self.names = names or NameCache()
         self.clock = clock
         self.finder = NamespaceFinder(proc_root, self.names)
@@ -86,7 +88,8 @@ class NamespaceProbe:
             raise ReaderFailed(self._refused[namespace.inode])
         members = self.discovery.members.get(namespace.inode, ()) if self.discovery else ()
         try:
-            reader = open_reader(namespace.inode, members or ((namespace.pid,) if namespace.pid else ()))
+            reader = open_reader(namespace.inode, members or ((namespace.pid,) if namespace.pid else ()),
+                                 self.python)
         except ReaderFailed as error:
             self._refused[namespace.inode] = str(error)
             raise

@@ -1,6 +1,7 @@
 """A namespace member for tests/namespaces (run as a script by members.start_member).
 
-Arguments: FLAGS KEY WAITER. It joins fresh namespaces (FLAGS of unshare; with CLONE_NEWUSER it
+Arguments: FLAGS KEY WAITER [UID]; with UID it becomes that user (staying inspectable) after
+making the objects. It joins fresh namespaces (FLAGS of unshare; with CLONE_NEWUSER it
 maps itself to root in the new user namespace first; with CLONE_NEWNS it mounts a private tmpfs on
 /dev/shm), makes one object of each kind (SysV shm/msg/sem with KEY, POSIX queue /nsq, semaphore
 /nssem with value 3, shm /nsshm), prints their ids as one JSON line and waits until stdin closes.
@@ -56,6 +57,11 @@ def main() -> None:
         if child == 0:
             ops = (ctypes.c_ushort * 3)(0, 0xFFFF, 0)  # {0, -1, 0}
             os._exit(0 if libc.semop(sem, ops, 1) == 0 else 1)
+    if len(sys.argv) > 4:
+        os.setgroups([])
+        os.setgid(int(sys.argv[4]))
+        os.setuid(int(sys.argv[4]))
+        libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE: setuid made it non-dumpable
     print(json.dumps({"shm": shm, "msg": msg, "sem": sem, "waiter": child,
                       "ipc": os.readlink("/proc/self/ns/ipc")}), flush=True)
     sys.stdin.read()

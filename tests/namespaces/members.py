@@ -49,11 +49,15 @@ class Member:
                 self.process.wait(timeout=5)
 
 
-def start_member(key: int, *, mount: bool = True, user: bool = False, waiter: bool = False) -> Member:
+def start_member(key: int, *, mount: bool = True, user: bool = False, waiter: bool = False,
+                 python: str | None = None, become: int | None = None) -> Member:
     """A member of a fresh IPC namespace (and mount namespace with its own /dev/shm, and a user
-    namespace, when asked). Raises OSError when this user may not make them."""
+    namespace, when asked); `become`: the uid it runs as once the objects exist. Raises OSError
+    when this user may not make them."""
     flags = CLONE_NEWIPC | (CLONE_NEWNS if mount else 0) | (CLONE_NEWUSER if user else 0)
-    process = subprocess.Popen([sys.executable, MEMBER_SCRIPT, str(flags), str(key), "1" if waiter else "0"],
+    extra = [] if become is None else [str(become)]
+    process = subprocess.Popen([python or sys.executable, MEMBER_SCRIPT, str(flags), str(key),
+                                "1" if waiter else "0", *extra],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert process.stdout is not None
