@@ -333,3 +333,19 @@ class OperationRunner:
                     pass
         if helper.popen.returncode is None:
             helper.popen.poll()
+
+
+class InNamespace:
+    """An OperationRunner whose operations all run in another IPC namespace `where` (in a helper
+    that joined it): what the panels get for a container's object, so that every action on it,
+    blocking or not, runs there."""
+
+    def __init__(self, runner: OperationRunner, where: IpcNamespace) -> None:
+        self.runner = runner
+        self.where = where
+
+    def start(self, request: Request, where: IpcNamespace | None = None) -> RunningOperation:
+        return self.runner.start(request, where=where or self.where)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.runner, name)
