@@ -26,7 +26,7 @@ NamespacePicker > #namespaces {
     max-width: 100%;
     height: auto;
     max-height: 90%;
-    border: thick $primary 70%;
+    border: round $primary;
     background: $surface;
     padding: 0 1;
 }
