@@ -133,6 +133,8 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
         sets = ("set " if len(hidden) == 1 else "sets ") + ", ".join(map(str, hidden))
         notes.append(f"the semaphore values of {sets} are not readable: dead holders and deadlocks "
                      "there were not checked")
+    notes += [f"{ns.label} could not be read ({ns.unreachable}): its objects were not checked"
+              for ns in snapshot.namespaces if ns.unreachable]
     return notes
 
 

@@ -76,6 +76,11 @@ class AppNamespaces(App[None]):
 
     _applied_generation = 0
 
+    def on_unmount(self) -> None:
+        close = getattr(self.source, "close", None)
+        if callable(close):
+            close()
+
     def namespaces_available(self) -> bool:
         """A source that can show other namespaces (a live one; a demo with several)."""
         return callable(getattr(self.source, "choose", None)) and getattr(self.source, "views", True) is not None

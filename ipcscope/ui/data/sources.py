@@ -90,6 +90,10 @@ class LiveSource:
         """Show `selection` from the next poll on: "own", "all" or a namespace inode."""
         self.namespaces.choose(selection)
 
+    def close(self) -> None:
+        """End the namespace readers (each holds its namespace alive)."""
+        self.namespaces.close()
+
     def census(self) -> Snapshot:
         """Every namespace with its objects (no per-object details), for the picker."""
         return self.namespaces.census(self._name_cache())
@@ -215,9 +219,16 @@ class NamespaceChoice:
             return self._probe_for(None).waited_queue_types(snapshot)  # type: ignore[attr-defined]
 
     def close(self) -> None:
-        with self._lock:
+        """End the readers; a poll still running (a hung helper) is not waited for long: the
+        readers are daemon threads and helpers that exit when this process does."""
+        if not self._lock.acquire(timeout=1):
+            return
+        try:
             if self._probe is not None:
                 self._probe.close()  # type: ignore[attr-defined]
+                self._probe = None
+        finally:
+            self._lock.release()
 
 
 class StaticSource:
