@@ -108,6 +108,7 @@ def register(subparsers: Any) -> None:
     remove.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
 
     shm = subparsers.add_parser("shm", help="SHM_LOCK / SHM_UNLOCK a System V segment")
+    _group_ns_option(shm)
     shm_commands = shm.add_subparsers(dest="shm_command", metavar="lock|unlock", required=True,
                                       parser_class=type(shm))
     for name in ("lock", "unlock"):
@@ -131,6 +132,7 @@ def register(subparsers: Any) -> None:
 
 def _register_create(subparsers: Any) -> None:
     create = subparsers.add_parser("create", help="create an IPC object (mode 0600 unless --mode)")
+    _group_ns_option(create)
     kinds = create.add_subparsers(dest="create_kind", metavar="KIND", required=True,
                                   parser_class=type(create))
     shm = _leaf(kinds, "shm", "System V shared memory segment", _handle_create)
@@ -156,6 +158,13 @@ def _register_create(subparsers: Any) -> None:
         leaf.add_argument("--mode", default="0600", help="octal permission bits (default 0600)")
         if leaf is not pshm:
             leaf.add_argument("--exclusive", action="store_true", help="fail if it already exists")
+
+
+def _group_ns_option(parser: argparse.ArgumentParser) -> None:
+    """`create --ns X shm ...` as well as `create shm --ns X ...`: stored where the global option
+    goes (main() hands it on), and only when given, so it never hides the global one."""
+    parser.add_argument("--ns", dest="start_ns", metavar="NS", default=argparse.SUPPRESS,
+                        help="act in this IPC namespace (see `ipcscope ns`)")
 
 
 def _leaf(subparsers: Any, name: str, help_text: str, handler: Callable[[argparse.Namespace], int]):
