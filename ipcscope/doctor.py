@@ -17,7 +17,7 @@ unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ipcscope.format import duration, human_size, percent
@@ -84,7 +84,10 @@ class Finding:
 
 
 def object_label(ref: ObjectRef) -> str:
-    """How findings name an object in prose: "sem 2", "pmq /jobs"."""
+    """How findings name an object in prose: "sem 2", "pmq /jobs"; "sem 2 in ipc:[4026532179]"
+    for an object of another namespace."""
+    if ref.ns is not None:
+        return f"{ref.kind} {ref.ident} in ipc:[{ref.ns}]"
     return f"{ref.kind} {ref.ident}"
 
 
@@ -107,7 +110,18 @@ def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0,
         *check.removed_attached(),
         *check.orphan_posix(),
     ]
+    if snapshot.namespaces:
+        findings = [_in_namespace(finding) for finding in findings]
     return sorted(findings, key=_sort_key)
+
+
+def _in_namespace(finding: Finding) -> Finding:
+    """A hint runs where its object is: `ipcscope semop --ns 4026532179 0 0:+1`."""
+    hint, ns = finding.hint, finding.object.ns
+    if ns is None or hint is None or not hint.startswith("ipcscope "):
+        return finding
+    words = hint.split(" ")
+    return replace(finding, hint=" ".join([*words[:2], f"--ns {ns}", *words[2:]]))
 
 
 def summary(findings: Sequence[Finding]) -> str:
@@ -135,11 +149,13 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     elif scan.denied:
         who = "1 process" if scan.denied == 1 else f"{scan.denied} processes"
         notes.append(f"{who} could not be inspected: their attachments and waits are unknown")
-    hidden = [s.id for s in snapshot.sem if s.semaphores is None]
+    hidden = [s.id if s.ns is None else f"{s.id} (ipc:[{s.ns}])" for s in snapshot.sem if s.semaphores is None]
     if hidden:
         sets = ("set " if len(hidden) == 1 else "sets ") + ", ".join(map(str, hidden))
         notes.append(f"the semaphore values of {sets} are not readable: dead holders and deadlocks "
                      "there were not checked")
+    notes += [f"{ns.label} could not be read ({ns.unreachable}): its objects were not checked"
+              for ns in snapshot.namespaces if ns.unreachable]
     return notes
 
 
@@ -166,10 +182,13 @@ def doctor_to_json(findings: Iterable[Finding]) -> dict:
 def _finding_to_json(finding: Finding) -> dict:
     ref = finding.object
     where = "name" if isinstance(ref.ident, str) else "id"
+    where_json: dict = {"type": ref.kind, where: ref.ident}
+    if ref.ns is not None:
+        where_json["ns"] = ref.ns
     return {
         "kind": finding.kind,
         "severity": finding.severity,
-        "object": {"type": ref.kind, where: ref.ident},
+        "object": where_json,
         "pids": list(finding.pids),
         "message": finding.message,
         "hint": finding.hint,
@@ -179,7 +198,7 @@ def _finding_to_json(finding: Finding) -> dict:
 def _sort_key(finding: Finding) -> tuple:
     ref = finding.object
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
-    return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ident,
+    return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ref.ns or 0, ident,
             FINDING_KINDS.index(finding.kind) if finding.kind in FINDING_KINDS else 99, finding.pids)
 
 
@@ -332,11 +351,11 @@ class _Checker:
                 elif not _would_proceed(semset, waiter):
                     unresolved.append((semset, waiter))
                 # else: the current values let it through: the scan is older than the values
-        reported: set[tuple[int, int]] = set()  # (semid, tid)
+        reported: set[tuple[ObjectRef, int]] = set()  # (set, tid)
         for finding, waits in [*self._dead_holders(resolved), *self._deadlocks(resolved)]:
             findings.append(finding)
-            reported.update((w.semset.id, w.waiter.tid) for w in waits)
-        stuck = [(w.semset, w.waiter, w) for w in resolved if (w.semset.id, w.waiter.tid) not in reported]
+            reported.update((w.semset.ref, w.waiter.tid) for w in waits)
+        stuck = [(w.semset, w.waiter, w) for w in resolved if (w.semset.ref, w.waiter.tid) not in reported]
         stuck += [(s, w, None) for s, w in unresolved]
         findings.extend(self._stuck_sysv(stuck))
         return findings
@@ -358,12 +377,12 @@ class _Checker:
         return _SemWait(waiter, semset, num, semset.semaphores[num].pid, op)
 
     def _dead_holders(self, waits: list[_SemWait]) -> list[tuple[Finding, list[_SemWait]]]:
-        groups: dict[tuple[int, int], list[_SemWait]] = {}
+        groups: dict[tuple[int, int, int | None], list[_SemWait]] = {}
         for wait in waits:
             if wait.holder != 0 and self.gone(wait.holder):
-                groups.setdefault((wait.semset.id, wait.num), []).append(wait)
+                groups.setdefault((wait.semset.id, wait.num, wait.semset.ns), []).append(wait)
         out = []
-        for (semid, num), group in groups.items():
+        for (semid, num, _), group in groups.items():
             holder = group[0].holder
             count = len({w.waiter.pid for w in group})
             subject = "1 process waits" if count == 1 else f"{count} processes wait"
@@ -387,7 +406,7 @@ class _Checker:
         out = []
         for cycle in _simple_cycles(edges):
             steps = [edges[a][cycle[(i + 1) % len(cycle)]] for i, a in enumerate(cycle)]
-            several_sets = len({s.semset.id for s in steps}) > 1
+            several_sets = len({s.semset.ref for s in steps}) > 1
             parts = []
             for step in steps:
                 where = f"semaphore {step.num}" + (f" of sem {step.semset.id}" if several_sets else "")
@@ -402,15 +421,15 @@ class _Checker:
         return out
 
     def _stuck_sysv(self, waits: list[tuple[SemSet, Waiter, _SemWait | None]]) -> list[Finding]:
-        groups: dict[tuple[int, int | None], list[tuple[SemSet, Waiter, _SemWait | None]]] = {}
+        groups: dict[tuple[int, int | None, int | None], list[tuple[SemSet, Waiter, _SemWait | None]]] = {}
         for semset, waiter, wait in waits:
             elapsed = self.waited(waiter)
             if elapsed is None or elapsed < self.stuck_after:
                 continue
             num = wait.num if wait is not None else waiter.blocked_on
-            groups.setdefault((semset.id, num), []).append((semset, waiter, wait))
+            groups.setdefault((semset.id, num, semset.ns), []).append((semset, waiter, wait))
         out = []
-        for (semid, num), group in groups.items():
+        for (_, num, _), group in groups.items():
             semset = group[0][0]
             waiters = [w for _, w, _ in group]
             what = "a semaphore" if num is None else f"semaphore {num}"
@@ -648,7 +667,7 @@ class _Checker:
             if not holders and not seg.nattch:
                 continue
             size = human_size(seg.size)
-            original = self.scan.original_keys.get(seg.id) if self.scan is not None else None
+            original = self.scan.original_key(seg) if self.scan is not None else None
             hidden = hidden_attachments(seg, self.scan) or 0
             to = unseen_to(self.scan, self.snapshot.environment.is_root)
             if holders:

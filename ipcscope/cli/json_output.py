@@ -22,6 +22,7 @@ from ipcscope.model import (
     KINDS,
     SHM_DEST,
     SHM_LOCKED,
+    IpcNamespace,
     Limits,
     MsgQueue,
     PosixQueue,
@@ -167,7 +168,7 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         if kind in wanted:
             group, key, _ = KIND_JSON[kind]
             groups[group][key] = objects_json(snapshot, kind)
-    return {
+    document = {
         "version": VERSION,
         "sysv": groups["sysv"],
         "posix": groups["posix"],
@@ -175,6 +176,17 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         "warnings": list(snapshot.warnings),
         "process_scan": scan_summary(snapshot.processes),
     }
+    if snapshot.namespaces:
+        document["namespaces"] = [namespace_json(ns) for ns in snapshot.namespaces]
+    return document
+
+
+def namespace_json(ns: IpcNamespace) -> dict[str, Any]:
+    """One IPC namespace a document covers: {"inode", "name", "pid", "nprocs", "host", "own",
+    "user", "command", "unreachable"} (unreachable: why it could not be read, or null)."""
+    return {"inode": ns.inode, "name": ns.name, "pid": ns.pid, "nprocs": ns.nprocs,
+            "host": ns.host, "own": ns.own, "user": ns.user or None, "command": ns.command,
+            "unreachable": ns.unreachable or None}
 
 
 def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
@@ -188,7 +200,11 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     documents = []
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
+        ns = obj.ns
         row_key = f"{kind}:{getattr(obj, ident)}"
+        if ns is not None:  # an object of another namespace: ids repeat, so it says which
+            fields["ns"] = ns
+            row_key = f"{row_key}@{ns}"
         fields.update(process_fields(kind, row_key, scan))
         if kind == "sem":
             fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan, row_key)  # type: ignore[arg-type]

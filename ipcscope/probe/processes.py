@@ -143,7 +143,9 @@ class _Proc:
     mappings: list[Mapping] = field(default_factory=list)
     #: fd -> row key of the POSIX queue it holds open (None: not a queue we can name)
     queue_fds: dict[int, str | None] | None = None
-    namespace_ok: bool | None = None
+    #: "" for our namespace, "@<inode>" for another one the snapshot covers, None otherwise
+    namespace_suffix: str | None = None
+    namespace_read: bool = False
     maps_read: bool = False
     tids: tuple[str, ...] | None = None
 
@@ -156,9 +158,9 @@ class _ScanPass:
         self.root = scanner.proc_root
         self.now = scanner.clock()
         self.snapshot = snapshot
-        self.shm = {seg.id: seg for seg in snapshot.shm}
+        self.shm = {seg.ref.row_key: seg for seg in snapshot.shm}
         self.sem_values = {
-            sem.id: tuple(s.value for s in sem.semaphores)
+            sem.ref.row_key: tuple(s.value for s in sem.semaphores)
             for sem in snapshot.sem if sem.semaphores is not None
         }
         self.posix_files = {
@@ -175,6 +177,7 @@ class _ScanPass:
         self.want_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
             snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached"))
         self.my_namespace = self._read_namespace(f"{self.root}/self/ns/ipc")
+        self.suffixes = namespace_suffixes(snapshot, self.my_namespace)
         self.name_buffer = new_name_buffer()
 
         self.processes: dict[int, ProcessRef] = {}
@@ -376,9 +379,9 @@ class _ScanPass:
             self.holders[row_key].add(proc.pid)
             if mapping.path.startswith("/SYSV"):
                 self.attachments[row_key] += 1
-                segment = self.shm.get(mapping.inode)
+                segment = self.shm.get(row_key)
                 if segment is not None and segment.dest and segment.key == 0 and mapping.sysv_key is not None:
-                    self.original_keys[mapping.inode] = mapping.sysv_key
+                    self.original_keys[mapping.inode if segment.ns is None else row_key] = mapping.sysv_key
 
     def _live_task_file(self, proc: _Proc, name: str) -> str | None:
         """`task/TID/name` of a thread still running, for a process whose main thread exited."""
@@ -390,7 +393,8 @@ class _ScanPass:
     def _mapping_ref(self, proc: _Proc, mapping: Mapping) -> str | None:
         if mapping.path.startswith("/SYSV"):
             # the internal shm mount is shared by all namespaces: inode == shmid of *its* namespace
-            return f"shm:{mapping.inode}" if self._same_namespace(proc) else None
+            suffix = self._namespace_suffix(proc)
+            return f"shm:{mapping.inode}{suffix}" if suffix is not None else None
         return self.posix_files.get((mapping.dev, mapping.inode))
 
     def _read_fds(self, proc: _Proc) -> None:
@@ -435,7 +439,7 @@ class _ScanPass:
         except OSError:
             return None
         row_key = self.queue_files.get((st.st_dev, st.st_ino))
-        if row_key is None and not target.endswith(" (deleted)") and self._same_namespace(proc):
+        if row_key is None and not target.endswith(" (deleted)") and self._namespace_suffix(proc) == "":
             row_key = f"pmq:{target}"  # a queue the snapshot could not list (no mqueue mount)
         return row_key
 
@@ -447,28 +451,30 @@ class _ScanPass:
         except Denied:
             return None
 
-    def _same_namespace(self, proc: _Proc) -> bool:
-        """SysV ids and queue names mean our objects only for processes in our IPC namespace."""
-        if proc.namespace_ok is None:
+    def _namespace_suffix(self, proc: _Proc) -> str | None:
+        """SysV ids and queue names name objects of the process's own IPC namespace: the row key
+        suffix of that namespace ("" for ours), None when the snapshot does not cover it."""
+        if not proc.namespace_read:
             path = "ns/ipc" if proc.status.leader_alive else self._live_task_file(proc, "ns/ipc")
-            proc.namespace_ok = self._namespace_is_ours(proc, path)
-        return proc.namespace_ok
+            proc.namespace_suffix = self._suffix_of(proc, path)
+            proc.namespace_read = True
+        return proc.namespace_suffix
 
-    def _task_in_same_namespace(self, proc: _Proc, tid: int) -> bool:
+    def _task_namespace_suffix(self, proc: _Proc, tid: int) -> str | None:
         """Namespaces belong to tasks: a blocked thread's own link is the exact answer."""
         if tid == proc.pid and proc.status.leader_alive:
-            return self._same_namespace(proc)
-        return self._namespace_is_ours(proc, f"task/{tid}/ns/ipc")
+            return self._namespace_suffix(proc)
+        return self._suffix_of(proc, f"task/{tid}/ns/ipc")
 
-    def _namespace_is_ours(self, proc: _Proc, path: str | None) -> bool:
+    def _suffix_of(self, proc: _Proc, path: str | None) -> str | None:
         theirs = self._read_namespace(path, proc.dir_fd) if path else None
         if theirs is None or self.my_namespace is None:
             self.namespace_unknown.add(proc.pid)
-            return False
-        if theirs != self.my_namespace:
+            return None
+        suffix = self.suffixes.get(theirs)
+        if suffix is None:
             self.other_namespace.add(proc.pid)
-            return False
-        return True
+        return suffix
 
     # ------------------------------------------------------------------ waiters
 
@@ -517,8 +523,8 @@ class _ScanPass:
         if wait is None:
             return
         blocked_on = None
-        if wait.ops is not None and wait.semid in self.sem_values:
-            blocked_on = blocking_operation(wait.ops, self.sem_values[wait.semid])
+        if wait.ops is not None and wait.row_key in self.sem_values:
+            blocked_on = blocking_operation(wait.ops, self.sem_values[wait.row_key])
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
@@ -593,7 +599,7 @@ class _ScanPass:
         if self.other_namespace:
             notes.append(f"{_count(len(self.other_namespace), 'process', 'processes')} in other IPC namespaces "
                          "(containers): their SysV segments, waits and queues belong to those namespaces "
-                         "and are not shown here.")
+                         "and are not shown here (--ns all shows them).")
         if self.scanner._wait_syscalls is None:
             notes.append(f"Waits are not decoded on this architecture ({self.scanner.machine}): "
                          "only attachments are shown.")
@@ -601,6 +607,14 @@ class _ScanPass:
             notes.append(f"{_count(self.bad_lines, 'unrecognised /proc entry', 'unrecognised /proc entries')} "
                          "skipped.")
         return tuple(notes)
+
+
+def namespace_suffixes(snapshot: Snapshot, mine: str | None) -> dict[str, str]:
+    """ns/ipc link -> row key suffix, for the namespaces whose objects `snapshot` holds: ours
+    alone ("") unless the snapshot covers chosen namespaces (then "@<inode>" for each)."""
+    if not snapshot.namespaces:
+        return {mine: ""} if mine is not None else {}
+    return {f"ipc:[{ns.inode}]": f"@{ns.inode}" for ns in snapshot.namespaces if not ns.unreachable}
 
 
 class _TaskView:
@@ -617,8 +631,8 @@ class _TaskView:
         except Denied:
             return None
 
-    def same_ipc_namespace(self) -> bool:
-        return self.scan._task_in_same_namespace(self.proc, self.tid)
+    def ipc_suffix(self) -> str | None:
+        return self.scan._task_namespace_suffix(self.proc, self.tid)
 
     def queue_ref(self, fd: int) -> str | None:
         if self.proc.queue_fds is not None and fd in self.proc.queue_fds:

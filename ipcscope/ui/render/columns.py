@@ -60,6 +60,8 @@ class RowContext:
     now: float
     attached_partial: bool = False
     waiters_partial: bool = False
+    #: the name of the object's IPC namespace, in the All namespaces view
+    namespace: str | None = None
 
 
 def scan_counts(kind: Kind, key: str, obj: IpcObject,
@@ -163,6 +165,13 @@ def mtime_cell(obj: Any, ctx: RowContext) -> Cell:
     return _time(obj.mtime, ctx.now)
 
 
+def ns_cell(obj: Any, ctx: RowContext) -> Cell:
+    name = ctx.namespace or str(obj.ns)
+    return Cell(name, name)
+
+
+#: Leads every table in the All namespaces view: whose object it is.
+NS = Column("ns", "NS", None, ns_cell)
 KEY = Column("key", "KEY", 10, key_cell)
 ID = Column("id", "ID", None, id_cell, numeric=True)
 NAME = Column("name", "NAME", None, name_cell)

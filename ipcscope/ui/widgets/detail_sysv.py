@@ -66,7 +66,7 @@ def sysv_perm(obj: SysvObject, ctx: Context, original_key: int | None = None) ->
 
 def shm_state(shm: ShmSegment, ctx: Context) -> Table:
     scan = ctx.snapshot.processes
-    original = scan.original_keys.get(shm.id) if scan else None
+    original = scan.original_key(shm) if scan else None
     status: list[Text] = []
     if shm.dest:
         text = Text("marked for destruction; freed at the last detach", style=ctx.style("text-warning"))

@@ -29,6 +29,7 @@ from ipcscope.model import IpcObject, Kind, ProcessScan
 from ipcscope.ui.render.columns import (
     COLUMNS,
     DEFAULT_SORT,
+    NS,
     Cell,
     Column,
     RowContext,
@@ -134,6 +135,8 @@ class ObjectTable(DataTable):
         self._now = 0.0
         self._tone_styles: dict[str, Style] = {}
         self._cells_written = False
+        #: namespace inode -> name, in the All namespaces view (the NS column); None otherwise
+        self.namespace_names: dict[int, str] | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -175,7 +178,10 @@ class ObjectTable(DataTable):
     def apply(self, objects: Sequence[IpcObject], scan: ProcessScan | None, now: float) -> None:
         """Show `objects` (this kind's objects of a new snapshot) as a difference to what is shown."""
         kind, ident = self.kind, self._ident
-        fresh = {f"{kind}:{ident(obj)}": obj for obj in objects}  # == obj.ref.row_key, 4x cheaper
+        if objects and objects[0].ns is not None:  # other namespaces: ids repeat, keys say whose
+            fresh = {obj.ref.row_key: obj for obj in objects}
+        else:
+            fresh = {f"{kind}:{ident(obj)}": obj for obj in objects}  # == obj.ref.row_key, 4x cheaper
         if fresh.keys() != self._objects.keys():
             for key, obj in self._objects.items():
                 if key not in fresh:
@@ -204,6 +210,24 @@ class ObjectTable(DataTable):
         if not deadlines:
             return None
         return max(0.0, min(deadlines) - now)
+
+    def reset(self, namespace_names: dict[int, str] | None) -> None:
+        """Start afresh for another namespace choice: every row key changes, so nothing lingers
+        or shows as new; the NS column leads the table when `namespace_names` is given."""
+        self.namespace_names = namespace_names
+        spec = COLUMNS[self.kind]
+        wanted = (NS, *spec) if namespace_names is not None else spec
+        keep_sort = self.sort_column if any(c.key == self.sort_column for c in wanted) else DEFAULT_SORT[self.kind]
+        self._objects, self._counts, self._born, self._gone = {}, {}, {}, {}
+        self._signatures, self._cells, self._loaded = {}, {}, False
+        if wanted != self.spec:
+            self.spec = wanted
+            self.sort_column = keep_sort
+            self.clear(columns=True)
+            for column in self.spec:
+                self.add_column(self._header(column), key=column.key, width=self._width(column))
+        else:
+            self.clear()
 
     def set_filter(self, text: str) -> None:
         text = text.strip().lower()
@@ -288,8 +312,10 @@ class ObjectTable(DataTable):
                 old = self._signatures.get(key)
                 if old == signature:
                     continue
+                names = self.namespace_names
                 context = RowContext(attached=counts[0], waiters=counts[1], now=now,
-                                     attached_partial=counts[2], waiters_partial=counts[3])
+                                     attached_partial=counts[2], waiters_partial=counts[3],
+                                     namespace=names.get(obj.ns) if names is not None else None)  # type: ignore[arg-type]
                 cells = tuple(column.cell(obj, context) for column in self.spec)
                 look = (state, REMOVED if state == REMOVED else row_tone(obj))
                 if old is None:
@@ -465,4 +491,6 @@ class ObjectTable(DataTable):
     def _matches(self, obj: IpcObject) -> bool:
         if self._filter_pid is not None:
             return self._filter_pid in pids_touching(self._scan, obj.ref.row_key)
+        if self.namespace_names is not None and self.filter in self.namespace_names.get(obj.ns, "").lower():  # type: ignore[arg-type]
+            return True
         return self.filter in filter_text(obj)
