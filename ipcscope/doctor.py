@@ -366,7 +366,7 @@ class _Checker:
             num = wait.num if wait is not None else waiter.blocked_on
             groups.setdefault((semset.id, num), []).append((semset, waiter, wait))
         out = []
-        for (semid, num), group in groups.items():
+        for (_semid, num), group in groups.items():
             semset = group[0][0]
             waiters = [w for _, w, _ in group]
             what = "a semaphore" if num is None else f"semaphore {num}"

@@ -54,11 +54,11 @@ def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY) -> 
             try:
                 pickle.dumps(error)
                 result.error = error
-            except Exception:
+            except Exception:  # noqa: BLE001 - pickling raises many types; send its text instead
                 result.error = RuntimeError(repr(error))
         try:
             payload = pickle.dumps(result)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - as above: the parent gets the reason, not a hang
             payload = pickle.dumps(ChildResult(error=RuntimeError(f"unpicklable result: {error!r}")))
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(payload)

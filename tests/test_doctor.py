@@ -557,7 +557,8 @@ def _any_snapshot(draw) -> Snapshot:
         SemSet(key=i, id=i, nsems=n, semaphores=draw(st.none() | st.just(tuple(
             Semaphore(j, draw(st.integers(0, 2)), 0, 0, draw(_pids)) for j in range(n)))), **IDS)
         for i, n in enumerate(draw(st.lists(st.integers(0, 3), max_size=3))))
-    queues = tuple(queue(msqid=i, types=draw(st.none() | st.tuples() | st.lists(st.integers(1, 4), max_size=4).map(tuple)),
+    types = st.none() | st.tuples() | st.lists(st.integers(1, 4), max_size=4).map(tuple)
+    queues = tuple(queue(msqid=i, types=draw(types),
                          cbytes=draw(st.integers(0, 100)), qbytes=draw(st.none() | st.integers(1, 100)),
                          lrpid=draw(_pids))
                    for i in range(draw(st.integers(0, 2))))

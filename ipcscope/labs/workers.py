@@ -307,7 +307,7 @@ def msg_send(msqid: str, mtype: str, size: str) -> None:
         msg.send(int(msqid), int(mtype), b"y" * nbytes)
     except IpcError as error:
         say(str(error))
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     say("sent")
 
 

@@ -575,8 +575,8 @@ class _ScanPass:
             notes.append(f"The operations of {_count(self.ops_unreadable, 'semop waiter')} could not be read "
                          "from their memory.")
         if self.namespace_unknown:
-            notes.append(f"The IPC namespace of {_count(len(self.namespace_unknown), 'process', 'processes')} could not be "
-                         "read: their SysV attachments and waits are not shown.")
+            notes.append(f"The IPC namespace of {_count(len(self.namespace_unknown), 'process', 'processes')} "
+                         "could not be read: their SysV attachments and waits are not shown.")
         if self.other_namespace:
             notes.append(f"{_count(len(self.other_namespace), 'process', 'processes')} in other IPC namespaces "
                          "(containers): their SysV segments, waits and queues belong to those namespaces "

@@ -169,9 +169,8 @@ class AppPanels(App[None]):
         target = self.highlighted()
         if action in NEEDS_OBJECT and target is None:
             return None
-        if action == "all_actions" and not self.actions_on(target):  # type: ignore[arg-type]
-            return False  # e.g. a semaphore set under --read-only: nothing that only reads
-        return True
+        # `A` is hidden when nothing is left, e.g. for a semaphore set under --read-only
+        return action != "all_actions" or bool(self.actions_on(target))  # type: ignore[arg-type]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.check_panel_action(action)

@@ -66,14 +66,12 @@ class JumpProvider(Provider):
             yield text, f"{help_text}  (filter pid:{pid})", partial(app.show_process, pid)
 
     async def discover(self) -> Hits:
-        app: IpcScopeApp = self.app  # type: ignore[assignment]
         for count, (text, help_text, command) in enumerate(self._targets()):
             if count >= DISCOVER_LIMIT:
                 break
             yield DiscoveryHit(text, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        app: IpcScopeApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
         for text, help_text, command in self._targets():
             score = matcher.match(text)

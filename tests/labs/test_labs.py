@@ -107,7 +107,7 @@ def test_lab_passes_and_leaves_nothing_behind(name: str, runtime: str) -> None:
     assert not report.left, report
     assert all(not p.alive for p in session.processes()), session.processes()
     assert_nothing_left(objects, processes)
-    assert not [f for f in os.listdir(runtime)], "state file or logs left in the runtime directory"
+    assert not os.listdir(runtime), "state file or logs left in the runtime directory"
 
 
 def test_workers_exit_cleanly_on_sigterm_at_stop(runtime: str) -> None:

@@ -85,7 +85,8 @@ def flowing(ctx: LabContext, obs: Observation) -> Check:
         running(ctx, "producer"),
         running(ctx, "consumer"),
         fact(0 <= produced - consumed <= SLOTS,
-             f"produced {produced}, consumed {consumed}: {produced - consumed} in the buffer (never more than {SLOTS})"),
+             f"produced {produced}, consumed {consumed}: "
+             f"{produced - consumed} in the buffer (never more than {SLOTS})"),
         fact(now is not None and now[0] + now[1] in (SLOTS, SLOTS - 1, SLOTS - 2),
              f"empty + full = {now[0] + now[1] if now else '?'} (the slot being worked on is in neither)"),
     )

@@ -85,11 +85,11 @@ def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = N
     if stopped:
         body.append(f"{STOPPED_NOTE}\n", style=ctx.style("text-warning"))
     body.append(wants_text(w), style=ctx.muted)
-    if w.op == "msgrcv" and w.msgtyp is not None and queued_types:
-        if not any(msgrcv_matches(w.msgtyp, w.msgflg, t) for t in queued_types):
-            shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
-            body.append(f"\nno queued message matches (queued types: {shown})",
-                        style=ctx.style("text-error", bold=True))
+    if (w.op == "msgrcv" and w.msgtyp is not None and queued_types
+            and not any(msgrcv_matches(w.msgtyp, w.msgflg, t) for t in queued_types)):
+        shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
+        body.append(f"\nno queued message matches (queued types: {shown})",
+                    style=ctx.style("text-error", bold=True))
     blocking = blocking_index(w)
     ops = w.ops or ()
     for i, op in enumerate(ops):

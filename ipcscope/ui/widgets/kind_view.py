@@ -85,7 +85,8 @@ class KindView(Vertical):
                 box.border_title = KIND_TITLES[self.kind]
                 with Horizontal(classes="filter-row"):
                     yield Static("/", classes="filter-label")
-                    yield FilterBar(placeholder="filter by key, id, name or owner; pid:N for a process's objects", classes="filter")
+                    yield FilterBar(placeholder="filter by key, id, name or owner; pid:N for a process's objects",
+                                    classes="filter")
                 yield ObjectTable(self.kind, id=f"table-{self.kind}")
                 yield Static(classes="empty")
             with DetailScroll(classes="detail-box") as detail:
