@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
-from ipcscope.model import Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.model import Kind, PosixSemaphore, PosixShm, ProcessRef, ProcessScan, Snapshot, Waiter
 from ipcscope.probe.procfs import (
     Denied,
     Mapping,
@@ -75,7 +75,7 @@ class ProcessScanner:
         self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
         self._wait_syscalls = wait_syscalls(self.machine)
         #: (tid, start time, what it waits on and with which arguments) -> first seen
-        self._first_seen: dict[tuple, float] = {}
+        self._first_seen: dict[tuple[object, ...], float] = {}
         self._denials: dict[int, _Denial] = {}
         self._user_names: dict[int, str | None] = {}
         self._use_procmap_query = True
@@ -149,9 +149,10 @@ class _ScanPass:
             sem.id: tuple(s.value for s in sem.semaphores)
             for sem in snapshot.sem if sem.semaphores is not None
         }
+        posix: tuple[PosixShm | PosixSemaphore, ...] = (*snapshot.pshm, *snapshot.psem)
         self.posix_files = {
             (obj.dev, obj.inode): obj.ref.row_key
-            for obj in (*snapshot.pshm, *snapshot.psem) if obj.inode is not None
+            for obj in posix if obj.inode is not None
         }
         self.queue_files = {(q.dev, q.inode): q.ref.row_key for q in snapshot.pmq if q.inode is not None}
         # Maps are read only when something can match them: an attached segment or a POSIX
@@ -169,7 +170,7 @@ class _ScanPass:
         self.holders: dict[str, set[int]] = defaultdict(set)
         self.waiters: dict[str, list[Waiter]] = defaultdict(list)
         self.original_keys: dict[int, int] = {}
-        self.first_seen: dict[tuple, float] = {}
+        self.first_seen: dict[tuple[object, ...], float] = {}
         #: our se.exec_start read on each CPU (None key: wherever we ran), None when unreadable
         self.own_exec_start: dict[int | None, float | None] = {}
         self.denials: dict[int, _Denial] = {}
@@ -465,13 +466,14 @@ class _ScanPass:
             if not raw:
                 continue
             try:
-                kind = table.get(syscall_number(raw))  # type: ignore[arg-type]
+                number = syscall_number(raw)
+                kind = table.get(number) if number is not None else None
                 line = parse_syscall(raw) if kind is not None else None
             except ValueError:
                 self.bad_lines += 1
                 continue
-            if line is not None:
-                self._add_waiter(proc, int(tid), kind, line)  # type: ignore[arg-type]
+            if kind is not None and line is not None:
+                self._add_waiter(proc, int(tid), kind, line)
 
     def _add_waiter(self, proc: _Proc, tid: int, kind: WaitKind, line: SyscallLine) -> None:
         stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
@@ -531,7 +533,7 @@ class _ScanPass:
         allowed = os.sched_getaffinity(0)
         moved = cpu is not None and cpu in allowed and len(allowed) > 1
         try:
-            if moved:
+            if moved and cpu is not None:
                 os.sched_setaffinity(0, {cpu})
             raw = read_small(f"{self.root}/thread-self/sched")
         except (Denied, OSError):
