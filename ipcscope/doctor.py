@@ -13,9 +13,9 @@ unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ipcscope.format import duration, human_size, percent
 from ipcscope.model import (
@@ -122,12 +122,12 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     return notes
 
 
-def doctor_to_json(findings: Iterable[Finding]) -> dict:
+def doctor_to_json(findings: Iterable[Finding]) -> dict[str, list[dict[str, Any]]]:
     """`{"findings": [{"kind", "severity", "object": {"type", "id"|"name"}, "pids", "message", "hint"}]}`."""
     return {"findings": [_finding_to_json(f) for f in findings]}
 
 
-def _finding_to_json(finding: Finding) -> dict:
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
     ref = finding.object
     where = "name" if isinstance(ref.ident, str) else "id"
     return {
@@ -140,7 +140,7 @@ def _finding_to_json(finding: Finding) -> dict:
     }
 
 
-def _sort_key(finding: Finding) -> tuple:
+def _sort_key(finding: Finding) -> tuple[Any, ...]:
     ref = finding.object
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
     return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ident,
@@ -292,7 +292,8 @@ class _Checker:
         for finding, waits in [*self._dead_holders(resolved), *self._deadlocks(resolved)]:
             findings.append(finding)
             reported.update((w.semset.id, w.waiter.tid) for w in waits)
-        stuck = [(w.semset, w.waiter, w) for w in resolved if (w.semset.id, w.waiter.tid) not in reported]
+        stuck: list[tuple[SemSet, Waiter, _SemWait | None]] = [
+            (w.semset, w.waiter, w) for w in resolved if (w.semset.id, w.waiter.tid) not in reported]
         stuck += [(s, w, None) for s, w in unresolved]
         findings.extend(self._stuck_sysv(stuck))
         return findings
@@ -415,11 +416,11 @@ class _Checker:
         for psem in self.snapshot.psem:
             waiters = [w for w in self.waiting(psem.ref, "futex")
                        if (self.waited(w) or 0.0) >= self.stuck_after and w.since is not None]
-            if not waiters:
+            if not waiters or self.scan is None:
                 continue
             value = "" if psem.value is None else f" (value {psem.value})"
             waiting = {w.pid for w in waiters}
-            others_open = [p for p in self.scan.holders_of(psem.ref)  # type: ignore[union-attr]
+            others_open = [p for p in self.scan.holders_of(psem.ref)
                            if p.pid not in waiting]
             holders = [p.pid for p in others_open]
             if holders:
@@ -604,7 +605,7 @@ class _Checker:
 # --------------------------------------------------------------------------- small helpers
 
 
-def _simple_cycles(edges: dict[int, dict[int, object]]) -> list[tuple[int, ...]]:
+def _simple_cycles(edges: Mapping[int, Mapping[int, object]]) -> list[tuple[int, ...]]:
     """Every elementary cycle once, starting at its smallest pid (at most MAX_CYCLES)."""
     cycles: list[tuple[int, ...]] = []
     for start in sorted(edges):

@@ -354,6 +354,9 @@ class PosixSemaphore(PosixObject):
 
 
 IpcObject = ShmSegment | MsgQueue | SemSet | PosixQueue | PosixShm | PosixSemaphore
+#: the kinds of each family (isinstance(obj, SysvObject) narrows an IpcObject to the first)
+SysvIpcObject = ShmSegment | MsgQueue | SemSet
+PosixIpcObject = PosixQueue | PosixShm | PosixSemaphore
 
 
 # --------------------------------------------------------------------------- channels

@@ -53,7 +53,7 @@ class IpcError(OSError):
     def __str__(self) -> str:
         return f"{self.call} failed: {self.errno_name}: {self.explanation}"
 
-    def __reduce__(self) -> tuple[type[IpcError], tuple[int, str, str]]:
+    def __reduce__(self) -> tuple[type[IpcError], tuple[object, ...]]:
         # Keep the call when pickled (errors cross process boundaries from helper processes).
         return (type(self), (self.errno, self.call, self.explanation))
 
