@@ -476,7 +476,8 @@ def _handle_rm(args: argparse.Namespace) -> int:
     if expected is None:
         raise IpcError(errno.ENOENT if args.kind in POSIX_KINDS else errno.EINVAL, removal_call(ref),
                        f"there is no {args.kind} {ref.ident}: nothing removed")
-    plan = plan_removal(_with_processes(Snapshot(taken_at=time.time(), **{ref.kind: (expected,)})), ref)
+    only: dict[str, Any] = {ref.kind: (expected,)}
+    plan = plan_removal(_with_processes(Snapshot(taken_at=time.time(), **only)), ref)
     if not args.yes:
         if not sys.stdin.isatty():
             raise Refused(f"not removing {ref.kind} {ref.ident} without confirmation: no terminal to ask on "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ipcscope.format import iso_time
@@ -21,6 +21,7 @@ from ipcscope.model import (
     KINDS,
     SHM_DEST,
     SHM_LOCKED,
+    Kind,
     Limits,
     MsgQueue,
     PosixQueue,
@@ -130,7 +131,7 @@ def psem_json(sem: PosixSemaphore) -> dict[str, Any]:
 
 
 #: kind -> (group in the document, key in the group, serialiser of one object)
-KIND_JSON = {
+KIND_JSON: dict[Kind, tuple[str, str, Callable[[Any], dict[str, Any]]]] = {
     "shm": ("sysv", "shm", shm_json),
     "msg": ("sysv", "msg", msg_json),
     "sem": ("sysv", "sem", sem_json),
@@ -176,7 +177,7 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
     }
 
 
-def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
+def objects_json(snapshot: Snapshot, kind: Kind) -> list[dict[str, Any]]:
     """The JSON objects of one kind. Fields every object of a kind gains from elsewhere in the
     snapshot (who has it attached, who waits, from snapshot.processes) belong here, after
     the kind's own serialiser."""
@@ -185,7 +186,7 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     # obj.ref.row_key, without building an ObjectRef per object (that took 2 ms per 3,000 objects)
     ident = "id" if kind in ("shm", "msg", "sem") else "name"
     documents = []
-    for obj in snapshot.objects(kind):  # type: ignore[arg-type]
+    for obj in snapshot.objects(kind):
         fields = to_json(obj)
         fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
         documents.append(fields)

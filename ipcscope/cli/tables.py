@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ipcscope.format import human_size, mode_string, short_time
-from ipcscope.model import KIND_TITLES, Limits, Snapshot
+from ipcscope.model import KIND_TITLES, Kind, Limits, Snapshot
 
 #: (header, value of one object, right-aligned?)
 Column = tuple[str, Callable[[Any], str], bool]
@@ -85,13 +85,13 @@ def render(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequenc
     return "\n".join(lines) + "\n"
 
 
-def object_tables(snapshot: Snapshot, kinds: Sequence[str], raw_bytes: bool = False) -> str:
+def object_tables(snapshot: Snapshot, kinds: Sequence[Kind], raw_bytes: bool = False) -> str:
     """One table per kind; titled (and separated by a blank line) when there are several."""
     columns = object_columns(snapshot.taken_at, raw_bytes)
     blocks = []
     for kind in kinds:
         spec = columns[kind]
-        rows = ([get(obj) for _, get, _ in spec] for obj in snapshot.objects(kind))  # type: ignore[arg-type]
+        rows = ([get(obj) for _, get, _ in spec] for obj in snapshot.objects(kind))
         table = render([c[0] for c in spec], rows, [c[2] for c in spec])
         blocks.append(f"{KIND_TITLES[kind]}:\n{table}" if len(kinds) > 1 else table)
     return "\n".join(blocks)
