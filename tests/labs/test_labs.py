@@ -329,21 +329,6 @@ def test_cli_list_show_and_errors() -> None:
     assert read_only.returncode == 2 and "--read-only" in read_only.stderr
 
 
-def test_cli_run_without_auto_opens_the_app_or_says_it_cannot(runtime: str) -> None:
-    try:
-        import inspect
-
-        from ipcscope.ui.app import IpcScopeApp
-
-        if "lab" in inspect.signature(IpcScopeApp).parameters:
-            pytest.skip("the Labs screen exists: tested with the UI")
-    except ImportError:
-        pass
-    proc = run_cli("lab", "run", "deadlock", runtime=runtime)
-    assert proc.returncode == 1 and "--auto" in proc.stderr
-    assert not os.listdir(runtime)
-
-
 # --------------------------------------------------------------------------- the runtime directory
 
 
