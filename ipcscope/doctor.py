@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ipcscope.core.constants import MSG_EXCEPT
+from ipcscope.core.kernel_rules import blocking_operation, msgrcv_bound, msgrcv_pick
 from ipcscope.format import duration, human_size, percent
 from ipcscope.model import (
     KINDS,
@@ -26,7 +28,6 @@ from ipcscope.model import (
     PosixSemaphore,
     PosixShm,
     ProcessScan,
-    SemOpSpec,
     SemSet,
     ShmSegment,
     Snapshot,
@@ -47,10 +48,6 @@ ORPHAN_POSIX = "orphan-posix"
 FINDING_KINDS = (DEAD_HOLDER, DEADLOCK, STUCK_SEMAPHORE, UNMATCHED_RECEIVER, QUEUE_FULL,
                  ORPHAN_SHM, REMOVED_ATTACHED, ORPHAN_POSIX)
 
-#: msgrcv flag: with msgtyp > 0, take the first message whose type is *not* msgtyp.
-MSG_EXCEPT = 0o20000
-_LONG_MIN = -(2**63)
-_LONG_MAX = 2**63 - 1
 #: enumerating wait-for cycles is exponential in the worst case; real graphs are tiny
 MAX_CYCLES = 50
 
@@ -145,56 +142,6 @@ def _sort_key(finding: Finding) -> tuple[Any, ...]:
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
     return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ident,
             FINDING_KINDS.index(finding.kind) if finding.kind in FINDING_KINDS else 99, finding.pids)
-
-
-# --------------------------------------------------------------------------- kernel rules
-
-
-def msgrcv_pick(queued_types: Sequence[int], msgtyp: int, msgflg: int = 0) -> int | None:
-    """Index of the message msgrcv(msgtyp, msgflg) would take from a queue, or None (it blocks).
-
-    Exactly the kernel's convert_mode()/find_msg(): 0 takes the first message; > 0 the first of that
-    type, or with MSG_EXCEPT the first of any other type; < 0 the first message of the lowest type
-    <= |msgtyp| (MSG_EXCEPT is ignored for 0 and < 0).
-    """
-    if msgtyp == 0:
-        return 0 if queued_types else None
-    if msgtyp < 0:
-        bound = _LONG_MAX if msgtyp == _LONG_MIN else -msgtyp
-        best: int | None = None
-        for index, mtype in enumerate(queued_types):
-            if mtype <= bound and (best is None or mtype < queued_types[best]):
-                best = index
-        return best
-    except_type = bool(msgflg & MSG_EXCEPT)
-    for index, mtype in enumerate(queued_types):
-        if (mtype != msgtyp) if except_type else (mtype == msgtyp):
-            return index
-    return None
-
-
-def first_blocking(ops: Sequence[SemOpSpec], values: Sequence[int]) -> int | None:
-    """The semaphore number of the first operation that cannot proceed, or None if all would."""
-    op = blocking_op(ops, values)
-    return None if op is None else op.num
-
-
-def blocking_op(ops: Sequence[SemOpSpec], values: Sequence[int]) -> SemOpSpec | None:
-    """The first operation of a semop that cannot proceed with `values`, or None if all would.
-
-    As the kernel tries a semop: apply the operations in order to a scratch copy of the values and
-    stop at the first decrement below zero or wait-for-zero on a non-zero value. An operation on a
-    semaphore the set does not have is treated as not blocking (the kernel would say EFBIG).
-    """
-    scratch = list(values)
-    for op in ops:
-        if not 0 <= op.num < len(scratch):
-            return None
-        value = scratch[op.num]
-        if (op.op < 0 and value + op.op < 0) or (op.op == 0 and value != 0):
-            return op
-        scratch[op.num] = value + op.op
-    return None
 
 
 # --------------------------------------------------------------------------- the checks
@@ -304,7 +251,7 @@ class _Checker:
             return None
         values = [s.value for s in semset.semaphores]
         if waiter.ops is not None:
-            blocking = blocking_op(waiter.ops, values)
+            blocking = blocking_operation(waiter.ops, values)
             if blocking is None:
                 return None
             num, op = blocking.num, blocking.op
@@ -632,7 +579,7 @@ def _would_proceed(semset: SemSet, waiter: Waiter) -> bool:
         return False
     if any(not 0 <= op.num < len(semset.semaphores) for op in waiter.ops):
         return False
-    return blocking_op(waiter.ops, [s.value for s in semset.semaphores]) is None
+    return blocking_operation(waiter.ops, [s.value for s in semset.semaphores]) is None
 
 
 def _unique(pids: Iterable[int]) -> tuple[int, ...]:
@@ -643,7 +590,7 @@ def _wanted_type(msgtyp: int, msgflg: int) -> str:
     if msgtyp == 0:
         return "any message"
     if msgtyp < 0:
-        return f"the lowest type <= {-msgtyp}"
+        return f"the lowest type <= {msgrcv_bound(msgtyp)}"
     if msgflg & MSG_EXCEPT:
         return f"any type except {msgtyp} (MSG_EXCEPT)"
     return f"type {msgtyp}"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
+from ipcscope.core.kernel_rules import blocking_operation
 from ipcscope.model import Kind, PosixSemaphore, PosixShm, ProcessRef, ProcessScan, Snapshot, Waiter
 from ipcscope.probe.procfs import (
     Denied,
@@ -42,7 +43,7 @@ from ipcscope.probe.procfs import (
     syscall_number,
 )
 from ipcscope.probe.syscalls import WaitKind, wait_syscalls
-from ipcscope.probe.waits import IDENTIFYING_ARGS, blocking_operation, decode_wait
+from ipcscope.probe.waits import IDENTIFYING_ARGS, decode_wait
 
 _STOPPED_STATES = frozenset({"T", "t"})  # SIGSTOP'ed or ptrace-stopped
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -484,7 +485,8 @@ class _ScanPass:
             return
         blocked_on = None
         if wait.ops is not None and wait.semid in self.sem_values:
-            blocked_on = blocking_operation(wait.ops, self.sem_values[wait.semid])
+            blocking = blocking_operation(wait.ops, self.sem_values[wait.semid])
+            blocked_on = blocking.num if blocking is not None else None
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])

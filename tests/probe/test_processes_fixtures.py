@@ -17,7 +17,6 @@ import pytest
 from ipcscope.model import PosixSemaphore, PosixShm, Semaphore, SemOpSpec, SemSet, ShmSegment, Snapshot
 from ipcscope.probe.processes import ProcessScanner
 from ipcscope.probe.procfs import parse_maps, parse_stat, parse_status, parse_syscall
-from ipcscope.probe.waits import blocking_operation
 from tests.helpers import NOBODY, run_as_user
 
 OUR_NS = "ipc:[4026531839]"
@@ -134,19 +133,6 @@ def test_parse_maps_keeps_only_shared_ipc_mappings_and_decodes_the_device() -> N
     assert (spaced.path, spaced.dev, spaced.inode) == ("/dev/shm/with space", os.makedev(0, 27), 160)
     assert big.dev == os.makedev(0x103, 0x1B)
     assert spaced.contains(0x7FEFE359B000) and not spaced.contains(0x7FEFE35AB000)
-
-
-@pytest.mark.parametrize("ops, values, expected", [
-    ([(2, -1, 0x1000), (0, -1, 0)], (0, 0, 1), 0),  # kernel.md: counted on sem0 only after sem2 passes
-    ([(2, -1, 0), (0, -1, 0)], (5, 0, 0), 2),
-    ([(0, 0, 0)], (1,), 0),  # wait for zero
-    ([(0, -1, 0), (0, -1, 0)], (1,), 0),  # the second op sees the first one's effect
-    ([(0, 1, 0), (0, -1, 0), (0, -1, 0)], (0,), 0),
-    ([(0, -1, 0)], (3,), None),  # could proceed now: the values moved on
-    ([(7, -1, 0)], (3,), None),  # no such semaphore
-])
-def test_blocking_operation(ops, values, expected) -> None:
-    assert blocking_operation([SemOpSpec(*op) for op in ops], values) == expected
 
 
 # --------------------------------------------------------------------------- the scan

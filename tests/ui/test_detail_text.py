@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from ipcscope.core.constants import MSG_EXCEPT
 from ipcscope.model import SemOpSpec, Waiter
 from ipcscope.ui.render.gauge import bar, usage_level
 from ipcscope.ui.render.waits import (
-    MSG_EXCEPT,
     blocking_index,
-    msgrcv_matches,
     msgrcv_type_text,
     sem_op_text,
     since_text,
@@ -37,14 +36,6 @@ def test_sem_op_text(op: SemOpSpec, text: str) -> None:
 ])
 def test_msgrcv_type_text(msgtyp: int | None, msgflg: int | None, text: str) -> None:
     assert msgrcv_type_text(msgtyp, msgflg) == text
-
-
-@pytest.mark.parametrize(("msgtyp", "msgflg", "mtype", "takes"), [
-    (0, 0, 7, True), (5, 0, 5, True), (5, 0, 4, False), (-3, 0, 3, True), (-3, 0, 4, False),
-    (5, MSG_EXCEPT, 5, False), (5, MSG_EXCEPT, 6, True),
-])
-def test_msgrcv_matches(msgtyp: int, msgflg: int, mtype: int, takes: bool) -> None:
-    assert msgrcv_matches(msgtyp, msgflg, mtype) is takes
 
 
 def test_blocking_op_is_the_first_on_the_blocked_semaphore() -> None:
@@ -91,3 +82,8 @@ def test_bar_widths_and_colours() -> None:
 ])
 def test_first_bytes(data: bytes, text: str) -> None:
     assert first_bytes(data) == text
+
+
+def test_msgrcv_type_text_of_long_min_names_the_bound_the_kernel_uses() -> None:
+    """msgrcv(-LONG_MIN) accepts types up to LONG_MAX: |LONG_MIN| does not fit in a long."""
+    assert msgrcv_type_text(-(2**63), 0) == f"type <= {2**63 - 1}"

@@ -1,18 +1,15 @@
 """What a blocked task wants, in words: "sem 0: -1 (SEM_UNDO)", "type <= 3", "any type except 5".
 
-Plain strings, no Textual: the detail pane styles them, and anything else that explains waiters
-(the doctor, `list`) can reuse them. Flag values are the kernel's (include/uapi/linux/{sem,msg}.h).
+Plain strings, no Textual: the detail pane styles them. The kernel's rules behind them (which
+message a msgrcv takes) are core.kernel_rules, which the doctor and the probe ask too.
 """
 
 from __future__ import annotations
 
+from ipcscope.core.constants import IPC_NOWAIT, MSG_EXCEPT, SEM_UNDO
+from ipcscope.core.kernel_rules import msgrcv_bound
 from ipcscope.format import duration
 from ipcscope.model import SemOpSpec, Waiter
-
-IPC_NOWAIT = 0o4000
-SEM_UNDO = 0x1000
-MSG_NOERROR = 0o10000
-MSG_EXCEPT = 0o20000
 
 
 def sem_op_text(op: SemOpSpec) -> str:
@@ -39,21 +36,10 @@ def msgrcv_type_text(msgtyp: int | None, msgflg: int | None) -> str:
     if msgtyp == 0:
         return "any type"
     if msgtyp < 0:
-        return f"type <= {-msgtyp}"
+        return f"type <= {msgrcv_bound(msgtyp)}"
     if msgflg is not None and msgflg & MSG_EXCEPT:
         return f"any type except {msgtyp}"
     return f"type {msgtyp}"
-
-
-def msgrcv_matches(msgtyp: int, msgflg: int | None, mtype: int) -> bool:
-    """Whether msgrcv(msgtyp, msgflg) would take a message of type `mtype` (msgrcv(2) rules)."""
-    if msgtyp == 0:
-        return True
-    if msgtyp < 0:
-        return mtype <= -msgtyp
-    if msgflg is not None and msgflg & MSG_EXCEPT:
-        return mtype != msgtyp
-    return mtype == msgtyp
 
 
 def wants_text(waiter: Waiter) -> str:

@@ -13,11 +13,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ipcscope.core.kernel_rules import msgrcv_matches
 from ipcscope.model import IpcObject, ProcessRef, Waiter
 from ipcscope.ui.render.waits import (
     STOPPED_NOTE,
     blocking_index,
-    msgrcv_matches,
     sem_op_text,
     since_text,
     wants_text,
