@@ -41,7 +41,7 @@ from ipcscope.ui.app_panels import (
 from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.ui.data.history import History
-from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
+from ipcscope.ui.data.sources import LiveSource, ScanningSource, ScanResult, SnapshotSource, call_abandonable, with_scan
 from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.render.texts import global_notice
@@ -88,7 +88,7 @@ class IpcScopeApp(AppLabs, AppPanels):
     CSS_PATH: ClassVar = ["app.tcss", "detail.tcss"]
     COMMANDS = App.COMMANDS | {JumpProvider}
     AUTO_FOCUS = "#table-shm"  # the initial view's table, so keys work from the first frame
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -266,7 +266,7 @@ class IpcScopeApp(AppLabs, AppPanels):
         if self._scan_timer is not None:
             self._scan_timer.stop()
             self._scan_timer = None
-        if callable(getattr(self.source, "scan_processes", None)) and getattr(self.source, "scans", True):
+        if isinstance(self.source, ScanningSource):
             self._scan_timer = self.set_interval(max(self.interval, MIN_SCAN_INTERVAL), self.request_scan,
                                                  name="scan")
 
@@ -279,8 +279,9 @@ class IpcScopeApp(AppLabs, AppPanels):
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False, description="scan processes")
     def _run_scan(self, snapshot: Snapshot) -> None:
         worker = get_current_worker()
-        scan = self.source.scan_processes  # type: ignore[attr-defined]
-        result = call_abandonable(lambda: scan(snapshot), lambda: worker.is_cancelled)
+        source = self.source
+        assert isinstance(source, ScanningSource)  # the scan timer runs only for such a source
+        result = call_abandonable(lambda: source.scan_processes(snapshot), lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled:
             self.post_message(ScanReady(result))
 

@@ -50,12 +50,10 @@ SECTIONS = ("state", "table", "waiters", "holders", "scan", "perm")
 
 
 def peek_queue(msqid: int) -> Sequence[sysv.PeekedMessage]:
-    """Default `peek`: MSG_COPY every message of the queue; [] when core is absent or refuses."""
-    try:
-        from ipcscope.core.errors import IpcError
-        from ipcscope.core.msg import peek_all
-    except ImportError:  # the core branch is not merged yet
-        return []
+    """Default `peek`: MSG_COPY every message of the queue; [] when the kernel refuses."""
+    from ipcscope.core.errors import IpcError
+    from ipcscope.core.msg import peek_all
+
     try:
         return peek_all(msqid, limit=PEEK_LIMIT)
     except IpcError:
