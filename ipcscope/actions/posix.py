@@ -262,7 +262,7 @@ class PosixShmRead(_Named):
         return (f"fd = shm_open({c_name(values['name'])}, O_RDONLY, 0); "
                 f"pread(fd, buf, {length}, {values['offset']})")
 
-    def run(self) -> ActionResult:
+    def run(self) -> DataRead:
         from ipcscope.core import posix_shm
 
         data = posix_shm.read(self.name, offset=self.offset, length=self.length)

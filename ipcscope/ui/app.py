@@ -46,6 +46,7 @@ from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.render.texts import global_notice
 from ipcscope.ui.screens.help import HelpScreen
+from ipcscope.ui.shell import Shell
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
 from ipcscope.ui.widgets.footer import SteadyFooter
@@ -136,6 +137,7 @@ class IpcScopeApp(AppLabs, AppPanels):
         `lab`: a teaching lab to start at once (`ipcscope lab run NAME`).
         `runner` runs the calls that can block, in helper processes (one is made if not given)."""
         super().__init__(runner=runner)
+        self.shell: Shell = self  # what the panels and labs mixins ask of the app
         self._init_labs(lab)
         self._process_info = process_info
         self._peek = peek

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ipcscope.model import KIND_TITLES, KINDS, IpcObject, ProcessScan
+from ipcscope.model import KIND_TITLES, KINDS, IpcObject, ProcessScan, SysvObject
 
 if TYPE_CHECKING:
     from ipcscope.ui.app import IpcScopeApp
@@ -24,7 +24,7 @@ DISCOVER_LIMIT = 30
 
 def describe(obj: IpcObject) -> str:
     """"shm 3  key 0x0000162e  root" / "pmq /jobs  root": the words a user would search for."""
-    if hasattr(obj, "key_text"):
+    if isinstance(obj, SysvObject):
         return f"{obj.kind} {obj.id}  key {obj.key_text}  {obj.owner}"
     return f"{obj.kind} {obj.name}  {obj.owner}"
 
@@ -40,7 +40,7 @@ def process_objects(scan: ProcessScan | None) -> dict[int, tuple[str, list[str]]
     for key, waiters in scan.waiters.items():
         for waiter in waiters:
             found.setdefault(waiter.pid, (waiter.comm, set()))[1].add(key)
-    order = {kind: n for n, kind in enumerate(KINDS)}
+    order: dict[str, int] = {kind: n for n, kind in enumerate(KINDS)}
     return {pid: (comm, sorted(keys, key=lambda k: (order.get(k.split(":", 1)[0], 99), k)))
             for pid, (comm, keys) in sorted(found.items())}
 
@@ -55,7 +55,7 @@ class JumpProvider(Provider):
     """Jump to any object of the last applied snapshot."""
 
     def _targets(self) -> Iterator[tuple[str, str, Callable[[], None]]]:
-        app: IpcScopeApp = self.app  # type: ignore[assignment]
+        app = cast("IpcScopeApp", self.app)  # the palette of IpcScopeApp
         snapshot = app.snapshot
         if snapshot is None:
             return

@@ -73,4 +73,4 @@ class History:
         if names is None or metric not in names:
             return []
         i = names.index(metric)
-        return [float(v[i]) for v in self._values[row_key] if v[i] is not None]
+        return [float(value) for v in self._values[row_key] if (value := v[i]) is not None]

@@ -124,8 +124,8 @@ class OperationsScreen(ModalScreen[None]):
         now = self.clock()
         operations = self.runner.operations
         wanted = {str(op.op_id): op for op in operations}
-        for key in [key.value for key in table.rows if key.value not in wanted]:
-            table.remove_row(key)
+        for row_key in [key for key in table.rows if key.value not in wanted]:
+            table.remove_row(row_key)
         for key, op in wanted.items():
             status = Text(op.status, STATUS_STYLES[op.status])
             cells = (str(op.op_id), str(op.pid), status, age_text(op, now), Text(op.c_call),

@@ -8,6 +8,7 @@ can start here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -28,7 +29,7 @@ READ_ONLY_NOTE = ("Read-only: labs start processes and create IPC objects, so no
 class LabsScreen(ModalScreen[str | None]):
     DEFAULT_CSS = LABS_CSS
     AUTO_FOCUS = "#labs-list"
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,l,q", "dismiss", "Close", id="labs.close"),
     ]
 

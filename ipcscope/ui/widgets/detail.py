@@ -23,7 +23,6 @@ from ipcscope.model import (
     IpcObject,
     MsgQueue,
     PosixQueue,
-    PosixSemaphore,
     PosixShm,
     ProcessScan,
     SemSet,
@@ -148,8 +147,12 @@ class DetailPane(Vertical):
             state, perm = sysv.sem_state(obj, ctx), sysv.sysv_perm(obj, ctx)
             table = sysv.semaphores(obj, ctx)
         else:
-            state = {PosixQueue: posix.pmq_state, PosixShm: posix.pshm_state,
-                     PosixSemaphore: posix.psem_state}[type(obj)](obj, ctx)  # type: ignore[operator]
+            if isinstance(obj, PosixQueue):
+                state = posix.pmq_state(obj, ctx)
+            elif isinstance(obj, PosixShm):
+                state = posix.pshm_state(obj, ctx)
+            else:
+                state = posix.psem_state(obj, ctx)
             perm = posix.posix_perm(obj, ctx)
         return {"state": state, "table": table, "waiters": procs.waiters(obj, ctx, types),
                 "holders": procs.holders(obj, ctx), "scan": procs.scan_note(ctx), "perm": perm}
