@@ -86,7 +86,7 @@ class IpcScopeApp(AppLabs, AppPanels):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
-    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss"]
+    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss", "findings.tcss", "labs.tcss"]
     COMMANDS = App.COMMANDS | {JumpProvider}
     AUTO_FOCUS = "#table-shm"  # the initial view's table, so keys work from the first frame
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]

@@ -55,30 +55,7 @@ def age_text(op: RunningOperation, now: float) -> str:
 class OperationsScreen(ModalScreen[None]):
     """A table of the runner's operations; c cancels the highlighted one."""
 
-    DEFAULT_CSS = """
-    OperationsScreen {
-        align: center middle;
-    }
-    OperationsScreen > #operations-box {
-        width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary 70%;
-        background: $surface;
-        padding: 0 1;
-    }
-    OperationsScreen #operations-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    OperationsScreen DataTable {
-        height: auto;
-        max-height: 20;
-    }
-    OperationsScreen #operations-empty {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     AUTO_FOCUS = "#operations"
 

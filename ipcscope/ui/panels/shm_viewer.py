@@ -33,70 +33,7 @@ REFRESH_SECONDS = 0.5
 class ShmViewer(ModalScreen[None]):
     """The bytes of one segment, refreshed live; writing in write mode."""
 
-    DEFAULT_CSS = """
-    ShmViewer {
-        align: center middle;
-    }
-    ShmViewer > #viewer {
-        width: 100%;
-        height: 100%;
-        border: thick $primary 70%;
-        background: $surface;
-        padding: 0 1;
-    }
-    ShmViewer #viewer-title {
-        text-style: bold;
-    }
-    ShmViewer #viewer-state {
-        color: $text-muted;
-    }
-    ShmViewer #hex {
-        height: 1fr;
-        margin-top: 1;
-    }
-    ShmViewer #viewer-error {
-        color: $text-error;
-        height: auto;
-    }
-    ShmViewer #write-row {
-        height: 1;
-        margin-top: 1;
-    }
-    ShmViewer #write-row, ShmViewer #write-call, ShmViewer #write-note {
-        display: none;
-    }
-    ShmViewer.-writable #write-row, ShmViewer.-writable #write-call, ShmViewer.-writable #write-note {
-        display: block;
-    }
-    ShmViewer #write-row Label {
-        padding-right: 1;
-    }
-    ShmViewer #write-offset {
-        width: 12;
-        margin-right: 2;
-    }
-    ShmViewer #write-data {
-        width: 1fr;
-        margin-right: 2;
-    }
-    ShmViewer #write-hex {
-        width: auto;
-        margin-right: 2;
-    }
-    ShmViewer #write-call {
-        padding: 0 1;
-        background: $boost;
-    }
-    ShmViewer #write-note {
-        height: auto;
-    }
-    ShmViewer #write-note.-error {
-        color: $text-error;
-    }
-    ShmViewer #write-note.-ok {
-        color: $text-success;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     #: nothing focused at first: the keys scroll the view; the write row takes focus in write mode
     AUTO_FOCUS = ""
