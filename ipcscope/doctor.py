@@ -198,7 +198,8 @@ class _Checker:
         return f" ({who} could not be inspected and may hold it; run as root to be sure)"
 
     def waiting(self, ref: ObjectRef, *ops: str) -> list[Waiter]:
-        """Tasks queued in one of `ops` on `ref`; stopped tasks are not queued (kernel.md §2)."""
+        """Tasks queued in one of `ops` on `ref`; a stopped task sits in the call but the kernel
+        does not count it in semncnt/semzcnt (it is off the queue until it runs again)."""
         if self.scan is None:
             return []
         return [w for w in self.scan.waiters_of(ref) if w.op in ops and w.state != "stopped"]

@@ -172,11 +172,6 @@ def getncnt(semid: int, num: int) -> int:
     return _ctl(_checks.ipc_id(semid, "semid"), _checks.integer(num, 0, 65535, "num"), c.GETNCNT)
 
 
-def getzcnt(semid: int, num: int) -> int:
-    """How many tasks wait for semaphore `num` to become zero."""
-    return _ctl(_checks.ipc_id(semid, "semid"), _checks.integer(num, 0, 65535, "num"), c.GETZCNT)
-
-
 def setval(semid: int, num: int, value: int) -> None:
     """semctl(SETVAL): the kernel refuses values outside 0..SEMVMX with ERANGE."""
     _checks.integer(value, -(2**31), 2**31 - 1, "value")

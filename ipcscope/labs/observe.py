@@ -73,12 +73,6 @@ class Observation:
     def waiting_pids(self, kind: Kind, ident: int | str | None) -> set[int]:
         return {w.pid for w in self.waiters(kind, ident)}
 
-    def holder_pids(self, kind: Kind, ident: int | str | None) -> set[int]:
-        scan = self.snapshot.processes
-        if scan is None or ident is None:
-            return set()
-        return {p.pid for p in scan.holders_of(ObjectRef(kind, ident))}
-
     # ---- doctor
     def findings_of(self, kind: str, ref: ObjectRef | None = None) -> list[Any]:
         """The doctor's findings of `kind` ("dead-holder", "deadlock", ...), about `ref` if given."""

@@ -1,7 +1,7 @@
 """POSIX message queues: from an mqueue mount, a detached mount (root), or open descriptors.
 
 No /proc file lists POSIX queues. They are files of the mqueue filesystem, which is often not
-mounted (reference/kernel.md §5). In order of completeness:
+mounted (a minimal Debian or a container has no /dev/mqueue). In order of completeness:
 1. a mounted mqueue fs (found in <proc_root>/self/mountinfo): every queue, for every user;
 2. as root, a private detached mount (fsopen/fsmount): every queue, nothing visible in mountinfo;
 3. otherwise the descriptors in /proc/*/fd that are queues: only queues some process we may

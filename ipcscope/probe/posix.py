@@ -3,7 +3,9 @@
 glibc implements `shm_open("/NAME")` as /dev/shm/NAME and `sem_open("/NAME")` as /dev/shm/sem.NAME
 (a 32-byte file holding the semaphore). Anything else there (directories, sockets, symlinks) is
 not a POSIX IPC object and is skipped. (st_dev, st_ino) is kept so the process scan can match
-mappings exactly: names in /proc/PID/maps are not reliable (kernel.md §3).
+mappings exactly: names in /proc/PID/maps are not reliable (the creator of a named semaphore
+maps glibc's temporary sem.XXXXXX, which sem_open then links to sem.NAME; an unlinked object
+shows "(deleted)").
 """
 
 from __future__ import annotations

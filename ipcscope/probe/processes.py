@@ -1,6 +1,6 @@
 """The process scan: who has each IPC object attached or open, and who is blocked on it.
 
-One pass over /proc/*/ (kernel.md §2-§4):
+One pass over /proc/*/ (maps, fd links, task/*/syscall):
 - holders: SysV segments from maps (inode == shmid, same IPC namespace only), POSIX shm and named
   semaphores by (st_dev, st_ino) in maps and fd links (names lie: a semaphore's creator maps
   glibc's temporary sem.XXXXXX), POSIX queues from fd links confirmed by statfs MQUEUE_MAGIC;

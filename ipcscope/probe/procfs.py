@@ -2,7 +2,7 @@
 
 Everything here works on bytes with raw os.open/os.read: the scan reads a few files of every
 process on the machine, and Python's buffered text I/O would double its cost. Parsers take the
-file content so tests can feed them fixture text (kernel.md §2-§3 shows the formats).
+file content so tests can feed them fixture text (tests/fixtures/proc holds real samples).
 """
 
 from __future__ import annotations

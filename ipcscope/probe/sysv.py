@@ -1,7 +1,7 @@
 """Parse /proc/sysvipc/{shm,msg,sem} into model objects.
 
 The kernel's format (ipc/shm.c, msg.c, sem.c) has traps that `lsipc` and `ipcs` handle and a naive
-parser does not (see reference/kernel.md §1):
+parser does not:
 - the key is printed signed (`%10d`): 0xdeadbeef is `-559038737`, and a key below -999999999 takes
   11 characters and pushes the columns right, so lines are split on whitespace, never by position;
 - `perms` is octal text (`%4o`) whose upper bits are SHM_DEST (01000) and SHM_LOCKED (02000);

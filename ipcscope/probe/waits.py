@@ -1,6 +1,6 @@
 """Turn a task's blocked syscall into "waits on object X for Y", as the kernel would read its args.
 
-Argument layouts (kernel.md §2, checked against the SYSCALL_DEFINEs in ipc/):
+Argument layouts (as the SYSCALL_DEFINEs in ipc/ declare them):
   semop(int semid, struct sembuf *sops, unsigned nsops)      semtimedop: + timeout pointer
   msgsnd(int msqid, struct msgbuf *msgp, size_t msgsz, int msgflg)
   msgrcv(int msqid, struct msgbuf *msgp, size_t msgsz, long msgtyp, int msgflg)

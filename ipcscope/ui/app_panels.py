@@ -238,7 +238,7 @@ class AppPanels(App[None]):
             self.poll_operations()
             self.push_screen(OperationsScreen(self.runner))
 
-    # ---- opening dialogs
+    # ---- opening panels
 
     def open_menu(self, target: IpcObject, actions: list[type[Request]]) -> None:
         def chosen(cls: type[Request] | None) -> None:

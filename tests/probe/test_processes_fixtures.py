@@ -1,4 +1,4 @@
-"""The scan's parsing and bookkeeping on fixture /proc trees (formats from reference/kernel.md §2-§3).
+"""The scan's parsing and bookkeeping on fixture /proc trees (maps and syscall lines as kernel 6.18 prints them).
 
 Live scenarios are in test_processes_{sysv,posix,nonroot}.py; these cover what a live machine
 cannot show on demand: other architectures, other namespaces, malformed lines, the denial cache.
