@@ -33,11 +33,15 @@ class ChildResult:
     error_text: str = ""
 
 
-def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY) -> Any:
+def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY, *,
+                warm_up: Callable[[], object] | None = None) -> Any:
     """Run `fn` in a forked child that dropped to `uid`/`gid`; return its result or re-raise.
 
     `setpriv` cannot start this interpreter when /root is closed to other users, so fork first:
-    the child keeps the loaded interpreter and only changes its credentials.
+    the child keeps the loaded interpreter and only changes its credentials. For the same reason
+    the new user may not read this checkout (CI clones it into a directory only root can read):
+    whatever `fn` imports lazily must be imported before, by the caller or by `warm_up`, which
+    the child runs before it drops its privileges.
     """
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -45,6 +49,8 @@ def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY) -> 
         os.close(read_fd)
         result = ChildResult()
         try:
+            if warm_up is not None:
+                warm_up()
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
