@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
+import pkgutil
 import shutil
 import subprocess
 import tempfile
@@ -12,6 +14,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import ipcscope
 
 NOBODY = 65534
 
@@ -24,6 +28,13 @@ def unique_name(prefix: str = "ipcscope_test") -> str:
 def unique_key() -> int:
     """A random SysV key in 0x1c000000..0x1cffffff: unlikely to clash with anything real."""
     return 0x1C000000 | int.from_bytes(os.urandom(3), "little")
+
+
+def import_every_module() -> None:
+    """Import every module of ipcscope but __main__ (cheap after the first call)."""
+    for module in pkgutil.walk_packages(ipcscope.__path__, "ipcscope."):
+        if not module.name.endswith(".__main__"):
+            importlib.import_module(module.name)
 
 
 @dataclass
@@ -39,10 +50,12 @@ def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY, *,
 
     `setpriv` cannot start this interpreter when /root is closed to other users, so fork first:
     the child keeps the loaded interpreter and only changes its credentials. For the same reason
-    the new user may not read this checkout (CI clones it into a directory only root can read):
-    whatever `fn` imports lazily must be imported before, by the caller or by `warm_up`, which
-    the child runs before it drops its privileges.
+    the new user may not read this checkout (CI clones it into a directory only root can read),
+    so nothing may be imported after the drop: every ipcscope module is imported first (many
+    import others inside functions), and `warm_up`, run by the child before it drops its
+    privileges, can load what a library imports lazily (Textual's test driver, ...).
     """
+    import_every_module()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child

@@ -261,9 +261,6 @@ def test_planted_problems_as_an_unprivileged_user(planted: Planted):
         snapshot = doctor_cmd.take_real_snapshot()
         return diagnose(snapshot, now=snapshot.taken_at), coverage_notes(snapshot)
 
-    import ipcscope.probe.processes
-    import ipcscope.probe.queued  # noqa: F401 - imported by take_real_snapshot, as root (see run_as_user)
-
     findings, notes = run_as_user(diagnose_here)
     about = {(f.kind, f.object.row_key) for f in findings}
     assert ("dead-holder", f"sem:{planted.lock}") not in about

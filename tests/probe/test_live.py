@@ -243,10 +243,6 @@ def test_cli_warnings_go_to_stderr_as_nobody(root_only) -> None:
                 code = main(["list", "--type", "sem"])
             return code, out.getvalue(), err.getvalue()
 
-        import ipcscope.cli.list_cmd
-        import ipcscope.cli.tables
-        import ipcscope.probe.processes  # noqa: F401 - what `list` imports, as root (see run_as_user)
-
         code, out, err = run_as_user(run_cli)
         assert code == 0, err
         assert "KEY" in out and "ipcscope: warning:" in err and "not readable by uid 65534" in err
