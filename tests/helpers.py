@@ -44,16 +44,22 @@ class ChildResult:
     error_text: str = ""
 
 
-def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY, *,
-                warm_up: Callable[[], object] | None = None) -> Any:
+def drop_privileges(uid: int = NOBODY, gid: int = NOBODY) -> None:
+    """Become `uid`/`gid`, with no supplementary groups, for the rest of this process."""
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
+def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY) -> Any:
     """Run `fn` in a forked child that dropped to `uid`/`gid`; return its result or re-raise.
 
     `setpriv` cannot start this interpreter when /root is closed to other users, so fork first:
     the child keeps the loaded interpreter and only changes its credentials. For the same reason
     the new user may not read this checkout (CI clones it into a directory only root can read),
-    so nothing may be imported after the drop: every ipcscope module is imported first (many
-    import others inside functions), and `warm_up`, run by the child before it drops its
-    privileges, can load what a library imports lazily (Textual's test driver, ...).
+    so nothing may be read from it after the drop: every ipcscope module is imported first (many
+    import others inside functions). Code that needs more (an app reads its stylesheets, Textual
+    imports its driver) runs as uid 0 here and calls `drop_privileges` itself once it is going.
     """
     import_every_module()
     read_fd, write_fd = os.pipe()
@@ -62,11 +68,7 @@ def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY, *,
         os.close(read_fd)
         result = ChildResult()
         try:
-            if warm_up is not None:
-                warm_up()
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
+            drop_privileges(uid, gid)
             result.value = fn()
         except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
             result.error_text = traceback.format_exc()
