@@ -18,7 +18,14 @@ LONG_MAX = 2**63 - 1
 
 
 def blocking_operation(ops: Sequence[SemOpSpec], values: Sequence[int]) -> SemOpSpec | None:
-    """The operation of a semop that makes it sleep with these semaphore `values`, or None.
+    """The operation of a semop that makes it sleep with these semaphore `values`, or None
+    (see blocking_index)."""
+    index = blocking_index(ops, values)
+    return None if index is None else ops[index]
+
+
+def blocking_index(ops: Sequence[SemOpSpec], values: Sequence[int]) -> int | None:
+    """Which operation of a semop (its index in `ops`) makes it sleep with these `values`.
 
     The kernel applies the operations in order to a scratch copy of the values, all or nothing,
     and the task sleeps at the first that would make a value negative (op < 0) or that waits for
@@ -27,12 +34,12 @@ def blocking_operation(ops: Sequence[SemOpSpec], values: Sequence[int]) -> SemOp
     when an operation names a semaphore the set does not have (the kernel says EFBIG).
     """
     scratch = list(values)
-    for op in ops:
+    for index, op in enumerate(ops):
         if not 0 <= op.num < len(scratch):
             return None
         value = scratch[op.num]
         if (op.op < 0 and value + op.op < 0) or (op.op == 0 and value != 0):
-            return op
+            return index
         scratch[op.num] = value + op.op
     return None
 

@@ -8,6 +8,7 @@ from ipcscope.core.constants import MSG_EXCEPT
 from ipcscope.core.kernel_rules import (
     LONG_MAX,
     LONG_MIN,
+    blocking_index,
     blocking_operation,
     msgrcv_bound,
     msgrcv_matches,
@@ -28,6 +29,7 @@ from ipcscope.model import SemOpSpec
 ])
 def test_blocking_operation_is_the_first_that_cannot_proceed(ops, values, expected) -> None:
     specs = [SemOpSpec(*op) for op in ops]
+    assert blocking_index(specs, values) == expected
     assert blocking_operation(specs, values) is (None if expected is None else specs[expected])
 
 

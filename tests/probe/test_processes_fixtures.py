@@ -109,7 +109,7 @@ def test_parse_status_of_a_kernel_thread_and_a_process() -> None:
     assert leader_gone.user_space
 
 
-def test_parse_syscall_lines_from_kernel_md() -> None:
+def test_parse_syscall_lines_as_the_kernel_prints_them() -> None:
     line = parse_syscall(b"70 0x3 0x5570f72a92a0 0x80 0xfffffffffffffffd 0x0 0x0 0x7ffc 0x7f00\n")
     assert line is not None and line.number == 70 and line.args[3] == 0xFFFFFFFFFFFFFFFD
     assert parse_syscall(b"running\n") is None

@@ -38,9 +38,12 @@ def test_msgrcv_type_text(msgtyp: int | None, msgflg: int | None, text: str) -> 
     assert msgrcv_type_text(msgtyp, msgflg) == text
 
 
-def test_blocking_op_is_the_first_on_the_blocked_semaphore() -> None:
+def test_blocking_op_is_the_one_the_kernel_stops_at() -> None:
     w = Waiter(1, 1, "w", "semop", ops=(SemOpSpec(2, 1), SemOpSpec(0, -1), SemOpSpec(0, -1)), blocked_on=0)
-    assert blocking_index(w) == 1
+    assert blocking_index(w, values=[1, 0, 0]) == 2  # the first -1 on sem 0 passes, the second waits
+    assert blocking_index(w, values=[0, 0, 0]) == 1
+    assert blocking_index(w) == 1  # values unknown: the first operation on the blocked semaphore
+    assert blocking_index(w, values=[2, 0, 0]) == 1  # the values moved on since the scan: the same
     assert blocking_index(Waiter(1, 1, "w", "semop", ops=None, blocked_on=0)) is None
 
 

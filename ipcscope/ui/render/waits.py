@@ -6,6 +6,9 @@ message a msgrcv takes) are core.kernel_rules, which the doctor and the probe as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ipcscope.core import kernel_rules
 from ipcscope.core.constants import IPC_NOWAIT, MSG_EXCEPT, SEM_UNDO
 from ipcscope.core.kernel_rules import msgrcv_bound
 from ipcscope.format import duration
@@ -19,10 +22,16 @@ def sem_op_text(op: SemOpSpec) -> str:
     return f"sem {op.num}: {what}" + (f" ({', '.join(flags)})" if flags else "")
 
 
-def blocking_index(waiter: Waiter) -> int | None:
-    """Index in `waiter.ops` of the operation that blocks: the first one on `blocked_on`."""
+def blocking_index(waiter: Waiter, values: Sequence[int] | None = None) -> int | None:
+    """Index in `waiter.ops` of the operation that blocks: with the set's `values`, the one the
+    kernel stops at, while that is on the semaphore the scan saw it block on (`blocked_on`);
+    otherwise (values unknown, or moved on since the scan) the first operation on `blocked_on`."""
     if waiter.ops is None or waiter.blocked_on is None:
         return None
+    if values is not None:
+        index = kernel_rules.blocking_index(waiter.ops, values)
+        if index is not None and waiter.ops[index].num == waiter.blocked_on:
+            return index
     for i, op in enumerate(waiter.ops):
         if op.num == waiter.blocked_on:
             return i

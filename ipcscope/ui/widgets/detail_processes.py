@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ipcscope.core.kernel_rules import msgrcv_matches
-from ipcscope.model import IpcObject, ProcessRef, Waiter
+from ipcscope.model import IpcObject, ProcessRef, SemSet, Waiter
 from ipcscope.ui.render.waits import (
     STOPPED_NOTE,
     blocking_index,
@@ -65,10 +65,13 @@ def waiters(obj: IpcObject, ctx: Context,
         return heading("Waiters", ctx).append(f": {NOT_SCANNED}", style=ctx.muted)
     if not found:
         return heading("Waiters", ctx).append(": none", style=ctx.muted)
-    return Group(heading("Waiters", ctx, len(found)), *(waiter_entry(w, ctx, queued_types) for w in found))
+    values = [s.value for s in obj.semaphores] if isinstance(obj, SemSet) and obj.semaphores else None
+    return Group(heading("Waiters", ctx, len(found)),
+                 *(waiter_entry(w, ctx, queued_types, values) for w in found))
 
 
-def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None) -> Group:
+def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None,
+                 values: Sequence[int] | None = None) -> Group:
     """"4418 worker (root) thread 4420 · waiting · blocked for 2m 10s", then, indented (wrapped
     lines too), what it wants."""
     head = process_text(ProcessRef(w.pid, w.comm, w.uid, w.user), ctx)
@@ -90,7 +93,7 @@ def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = N
         shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
         body.append(f"\nno queued message matches (queued types: {shown})",
                     style=ctx.style("text-error", bold=True))
-    blocking = blocking_index(w)
+    blocking = blocking_index(w, values)
     ops = w.ops or ()
     for i, op in enumerate(ops):
         body.append(" " if len(ops) == 1 else "\n  ")
