@@ -13,7 +13,7 @@ StaticSource (`--breakdown`: also without the detail pane's re-render, and witho
 
 The refresh cases hand the app *new but equal* objects, as the probe does, so the identity
 shortcut never flatters them; the clock moves 1 s per refresh so highlights and lingering rows
-expire as they would. Goals (issue 3): < 50 ms per refresh at 5,000 objects, < 2% of a core idle.
+expire as they would. Goals: < 50 ms per refresh at 5,000 objects, < 2% of a core idle.
 Machines shared with other jobs give noisy numbers: compare the CPU columns, run it twice.
 """
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
+from ipcscope.core.constants import MSG_EXCEPT
+from ipcscope.core.kernel_rules import blocking_operation, msgrcv_bound, msgrcv_pick
 from ipcscope.format import duration, human_size, percent
 from ipcscope.model import (
     KINDS,
@@ -29,7 +31,6 @@ from ipcscope.model import (
     PosixSemaphore,
     PosixShm,
     ProcessScan,
-    SemOpSpec,
     SemSet,
     ShmSegment,
     Snapshot,
@@ -61,10 +62,6 @@ ORPHAN_POSIX = "orphan-posix"
 FINDING_KINDS = (DEAD_HOLDER, DEADLOCK, STUCK_SEMAPHORE, UNMATCHED_RECEIVER, QUEUE_FULL,
                  ORPHAN_SHM, REMOVED_ATTACHED, ORPHAN_POSIX)
 
-#: msgrcv flag: with msgtyp > 0, take the first message whose type is *not* msgtyp.
-MSG_EXCEPT = 0o20000
-_LONG_MIN = -(2**63)
-_LONG_MAX = 2**63 - 1
 #: enumerating wait-for cycles is exponential in the worst case; real graphs are tiny
 MAX_CYCLES = 50
 
@@ -174,12 +171,12 @@ def hidden_wait_state(semset: SemSet, snapshot: Snapshot) -> HiddenWaitState | N
                           for s in semset.semaphores if s.ncnt or s.zcnt))
 
 
-def doctor_to_json(findings: Iterable[Finding]) -> dict:
+def doctor_to_json(findings: Iterable[Finding]) -> dict[str, list[dict[str, Any]]]:
     """`{"findings": [{"kind", "severity", "object": {"type", "id"|"name"}, "pids", "message", "hint"}]}`."""
     return {"findings": [_finding_to_json(f) for f in findings]}
 
 
-def _finding_to_json(finding: Finding) -> dict:
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
     ref = finding.object
     where = "name" if isinstance(ref.ident, str) else "id"
     where_json: dict = {"type": ref.kind, where: ref.ident}
@@ -195,61 +192,11 @@ def _finding_to_json(finding: Finding) -> dict:
     }
 
 
-def _sort_key(finding: Finding) -> tuple:
+def _sort_key(finding: Finding) -> tuple[Any, ...]:
     ref = finding.object
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
     return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ref.ns or 0, ident,
             FINDING_KINDS.index(finding.kind) if finding.kind in FINDING_KINDS else 99, finding.pids)
-
-
-# --------------------------------------------------------------------------- kernel rules
-
-
-def msgrcv_pick(queued_types: Sequence[int], msgtyp: int, msgflg: int = 0) -> int | None:
-    """Index of the message msgrcv(msgtyp, msgflg) would take from a queue, or None (it blocks).
-
-    Exactly the kernel's convert_mode()/find_msg(): 0 takes the first message; > 0 the first of that
-    type, or with MSG_EXCEPT the first of any other type; < 0 the first message of the lowest type
-    <= |msgtyp| (MSG_EXCEPT is ignored for 0 and < 0).
-    """
-    if msgtyp == 0:
-        return 0 if queued_types else None
-    if msgtyp < 0:
-        bound = _LONG_MAX if msgtyp == _LONG_MIN else -msgtyp
-        best: int | None = None
-        for index, mtype in enumerate(queued_types):
-            if mtype <= bound and (best is None or mtype < queued_types[best]):
-                best = index
-        return best
-    except_type = bool(msgflg & MSG_EXCEPT)
-    for index, mtype in enumerate(queued_types):
-        if (mtype != msgtyp) if except_type else (mtype == msgtyp):
-            return index
-    return None
-
-
-def first_blocking(ops: Sequence[SemOpSpec], values: Sequence[int]) -> int | None:
-    """The semaphore number of the first operation that cannot proceed, or None if all would."""
-    op = blocking_op(ops, values)
-    return None if op is None else op.num
-
-
-def blocking_op(ops: Sequence[SemOpSpec], values: Sequence[int]) -> SemOpSpec | None:
-    """The first operation of a semop that cannot proceed with `values`, or None if all would.
-
-    As the kernel tries a semop: apply the operations in order to a scratch copy of the values and
-    stop at the first decrement below zero or wait-for-zero on a non-zero value. An operation on a
-    semaphore the set does not have is treated as not blocking (the kernel would say EFBIG).
-    """
-    scratch = list(values)
-    for op in ops:
-        if not 0 <= op.num < len(scratch):
-            return None
-        value = scratch[op.num]
-        if (op.op < 0 and value + op.op < 0) or (op.op == 0 and value != 0):
-            return op
-        scratch[op.num] = value + op.op
-    return None
 
 
 # --------------------------------------------------------------------------- the checks
@@ -314,7 +261,8 @@ class _Checker:
         return f" ({who} could not be inspected and may hold it{advice})"
 
     def waiting(self, ref: ObjectRef, *ops: str) -> list[Waiter]:
-        """Tasks queued in one of `ops` on `ref`; stopped tasks are not queued (kernel.md §2)."""
+        """Tasks queued in one of `ops` on `ref`; a stopped task sits in the call but the kernel
+        does not count it in semncnt/semzcnt (it is off the queue until it runs again)."""
         if self.scan is None:
             return []
         return [w for w in self.scan.waiters_of(ref) if w.op in ops and w.state != "stopped"]
@@ -355,7 +303,8 @@ class _Checker:
         for finding, waits in [*self._dead_holders(resolved), *self._deadlocks(resolved)]:
             findings.append(finding)
             reported.update((w.semset.ref, w.waiter.tid) for w in waits)
-        stuck = [(w.semset, w.waiter, w) for w in resolved if (w.semset.ref, w.waiter.tid) not in reported]
+        stuck: list[tuple[SemSet, Waiter, _SemWait | None]] = [
+            (w.semset, w.waiter, w) for w in resolved if (w.semset.ref, w.waiter.tid) not in reported]
         stuck += [(s, w, None) for s, w in unresolved]
         findings.extend(self._stuck_sysv(stuck))
         return findings
@@ -366,7 +315,7 @@ class _Checker:
             return None
         values = [s.value for s in semset.semaphores]
         if waiter.ops is not None:
-            blocking = blocking_op(waiter.ops, values)
+            blocking = blocking_operation(waiter.ops, values)
             if blocking is None:
                 return None
             num, op = blocking.num, blocking.op
@@ -529,11 +478,11 @@ class _Checker:
         for psem in self.snapshot.psem:
             waiters = [w for w in self.waiting(psem.ref, "futex")
                        if (self.waited(w) or 0.0) >= self.stuck_after and w.since is not None]
-            if not waiters:
+            if not waiters or self.scan is None:
                 continue
             value = "" if psem.value is None else f" (value {psem.value})"
             waiting = {w.pid for w in waiters}
-            others_open = [p for p in self.scan.holders_of(psem.ref)  # type: ignore[union-attr]
+            others_open = [p for p in self.scan.holders_of(psem.ref)
                            if p.pid not in waiting]
             holders = [p.pid for p in others_open]
             if holders:
@@ -724,7 +673,7 @@ class _Checker:
 # --------------------------------------------------------------------------- small helpers
 
 
-def _simple_cycles(edges: dict[int, dict[int, object]]) -> list[tuple[int, ...]]:
+def _simple_cycles(edges: Mapping[int, Mapping[int, object]]) -> list[tuple[int, ...]]:
     """Every elementary cycle once, starting at its smallest pid (at most MAX_CYCLES)."""
     cycles: list[tuple[int, ...]] = []
     for start in sorted(edges):
@@ -751,7 +700,7 @@ def _would_proceed(semset: SemSet, waiter: Waiter) -> bool:
         return False
     if any(not 0 <= op.num < len(semset.semaphores) for op in waiter.ops):
         return False
-    return blocking_op(waiter.ops, [s.value for s in semset.semaphores]) is None
+    return blocking_operation(waiter.ops, [s.value for s in semset.semaphores]) is None
 
 
 def _unique(pids: Iterable[int]) -> tuple[int, ...]:
@@ -762,7 +711,7 @@ def _wanted_type(msgtyp: int, msgflg: int) -> str:
     if msgtyp == 0:
         return "any message"
     if msgtyp < 0:
-        return f"the lowest type <= {-msgtyp}"
+        return f"the lowest type <= {msgrcv_bound(msgtyp)}"
     if msgflg & MSG_EXCEPT:
         return f"any type except {msgtyp} (MSG_EXCEPT)"
     return f"type {msgtyp}"

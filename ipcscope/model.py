@@ -406,6 +406,9 @@ class PosixSemaphore(PosixObject):
 
 
 IpcObject = ShmSegment | MsgQueue | SemSet | PosixQueue | PosixShm | PosixSemaphore
+#: the kinds of each family (isinstance(obj, SysvObject) narrows an IpcObject to the first)
+SysvIpcObject = ShmSegment | MsgQueue | SemSet
+PosixIpcObject = PosixQueue | PosixShm | PosixSemaphore
 
 
 # --------------------------------------------------------------------------- channels
@@ -566,7 +569,9 @@ class ChannelScan:
     notes: tuple[str, ...] = ()
 
     def of_kind(self, kind: ChannelKind) -> tuple[Channel, ...]:
-        return {"pipe": self.pipes, "fifo": self.fifos, "unix": self.unix, "inet": self.inet}[kind]
+        kinds: dict[ChannelKind, tuple[Channel, ...]] = {
+            "pipe": self.pipes, "fifo": self.fifos, "unix": self.unix, "inet": self.inet}
+        return kinds[kind]
 
     def all(self) -> list[Channel]:
         return [*self.pipes, *self.fifos, *self.unix, *self.inet]
@@ -674,7 +679,8 @@ class Snapshot:
     namespaces: tuple[IpcNamespace, ...] = ()
 
     def objects(self, kind: Kind) -> tuple[IpcObject, ...]:
-        return getattr(self, kind)
+        objects: tuple[IpcObject, ...] = getattr(self, kind)  # the fields are named after the kinds
+        return objects
 
     def all_objects(self) -> list[IpcObject]:
         return [obj for kind in KINDS for obj in self.objects(kind)]
@@ -684,7 +690,7 @@ class Snapshot:
         kind = key.split(":", 1)[0]
         if kind not in KINDS:
             return None
-        for obj in self.objects(kind):  # type: ignore[arg-type]
+        for obj in self.objects(kind):
             if obj.ref.row_key == key:
                 return obj
         return None

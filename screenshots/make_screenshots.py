@@ -32,7 +32,7 @@ SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 #: the action panels: the demo app with changes allowed (nothing is run: the demo objects
-#: do not exist here, the dialogs only show what they would call)
+#: do not exist here, the panels only show what they would call)
 PANEL_SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
     "create": (("1", "c", *"0x1c0ffee1", "tab", "ctrl+u", *"64K", "tab", "ctrl+u", *"0640"),
                "Create: the C call as you type, the problem beside its field"),

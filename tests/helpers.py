@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
+import pkgutil
 import shutil
 import subprocess
 import tempfile
@@ -12,6 +14,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import ipcscope
 
 NOBODY = 65534
 
@@ -26,6 +30,13 @@ def unique_key() -> int:
     return 0x1C000000 | int.from_bytes(os.urandom(3), "little")
 
 
+def import_every_module() -> None:
+    """Import every module of ipcscope but __main__ (cheap after the first call)."""
+    for module in pkgutil.walk_packages(ipcscope.__path__, "ipcscope."):
+        if not module.name.endswith(".__main__"):
+            importlib.import_module(module.name)
+
+
 @dataclass
 class ChildResult:
     value: Any = None
@@ -33,32 +44,42 @@ class ChildResult:
     error_text: str = ""
 
 
+def drop_privileges(uid: int = NOBODY, gid: int = NOBODY) -> None:
+    """Become `uid`/`gid`, with no supplementary groups, for the rest of this process."""
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
 def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY) -> Any:
     """Run `fn` in a forked child that dropped to `uid`/`gid`; return its result or re-raise.
 
     `setpriv` cannot start this interpreter when /root is closed to other users, so fork first:
-    the child keeps the loaded interpreter and only changes its credentials.
+    the child keeps the loaded interpreter and only changes its credentials. For the same reason
+    the new user may not read this checkout (CI clones it into a directory only root can read),
+    so nothing may be read from it after the drop: every ipcscope module is imported first (many
+    import others inside functions). Code that needs more (an app reads its stylesheets, Textual
+    imports its driver) runs as uid 0 here and calls `drop_privileges` itself once it is going.
     """
+    import_every_module()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
         result = ChildResult()
         try:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
+            drop_privileges(uid, gid)
             result.value = fn()
         except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
             result.error_text = traceback.format_exc()
             try:
                 pickle.dumps(error)
                 result.error = error
-            except Exception:
+            except Exception:  # noqa: BLE001 - pickling raises many types; send its text instead
                 result.error = RuntimeError(repr(error))
         try:
             payload = pickle.dumps(result)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - as above: the parent gets the reason, not a hang
             payload = pickle.dumps(ChildResult(error=RuntimeError(f"unpicklable result: {error!r}")))
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(payload)

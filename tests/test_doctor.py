@@ -9,15 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ipcscope.core.constants import MSG_EXCEPT
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.doctor import (
-    MSG_EXCEPT,
     Finding,
     coverage_notes,
     diagnose,
     doctor_to_json,
-    first_blocking,
-    msgrcv_pick,
     object_label,
 )
 from ipcscope.model import (
@@ -324,33 +322,6 @@ def test_stuck_posix_semaphore():
     assert finding.pids == (80, 81) and "writer 81" in finding.message
 
 
-# --------------------------------------------------------------------------- msgrcv matching
-
-
-@pytest.mark.parametrize(("types", "msgtyp", "flags", "index"), [
-    ((), 0, 0, None),
-    ((3, 1), 0, 0, 0),                      # 0: the first message
-    ((3, 1, 1), 1, 0, 1),                   # > 0: the first of that type
-    ((3, 3), 1, 0, None),
-    ((1, 1, 2), 1, MSG_EXCEPT, 2),          # MSG_EXCEPT: the first of any other type
-    ((1, 1), 1, MSG_EXCEPT, None),
-    ((5, 2, 3, 2), -3, 0, 1),               # < 0: the first of the lowest type <= 3
-    ((5, 7), -3, 0, None),
-    ((5, 7), -3, MSG_EXCEPT, None),         # MSG_EXCEPT is ignored for negative types
-    ((4, 9), 0, MSG_EXCEPT, 0),             # ... and for type 0
-    ((9, 2**62), -(2**63), 0, 0),           # LONG_MIN means "any type"
-])
-def test_msgrcv_pick_follows_the_kernel(types, msgtyp, flags, index):
-    assert msgrcv_pick(types, msgtyp, flags) == index
-
-
-def test_first_blocking_applies_ops_in_order():
-    ops = (SemOpSpec(0, -1), SemOpSpec(0, -1), SemOpSpec(1, 0))
-    assert first_blocking(ops, [1, 0]) == 0       # the second -1 on sem 0 fails
-    assert first_blocking(ops, [2, 0]) is None
-    assert first_blocking(ops, [2, 5]) == 1       # wait-for-zero on a non-zero value
-
-
 # --------------------------------------------------------------------------- unmatched-receiver
 
 
@@ -563,7 +534,8 @@ def _any_snapshot(draw) -> Snapshot:
         SemSet(key=i, id=i, nsems=n, semaphores=draw(st.none() | st.just(tuple(
             Semaphore(j, draw(st.integers(0, 2)), 0, 0, draw(_pids)) for j in range(n)))), **IDS)
         for i, n in enumerate(draw(st.lists(st.integers(0, 3), max_size=3))))
-    queues = tuple(queue(msqid=i, types=draw(st.none() | st.tuples() | st.lists(st.integers(1, 4), max_size=4).map(tuple)),
+    types = st.none() | st.tuples() | st.lists(st.integers(1, 4), max_size=4).map(tuple)
+    queues = tuple(queue(msqid=i, types=draw(types),
                          cbytes=draw(st.integers(0, 100)), qbytes=draw(st.none() | st.integers(1, 100)),
                          lrpid=draw(_pids))
                    for i in range(draw(st.integers(0, 2))))

@@ -1,36 +1,24 @@
-"""The back end (core, probe, model, doctor) and `ipcscope list` must work without Textual."""
+"""`ipcscope list` must not load Textual: what the import-linter contracts cannot see.
+
+The contracts (pyproject.toml) keep Textual and Rich inside ipcscope.ui statically; the CLI does
+import the UI, lazily, for the commands that start it. This checks at run time that a listing,
+the command scripts run most, never takes that path (Textual costs ~100 ms to import).
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import pytest
 
-HEADLESS_MODULES = [
-    "ipcscope.model",
-    "ipcscope.core",
-    "ipcscope.probe",
-    "ipcscope.doctor",
-    "ipcscope.cli",
-    "ipcscope.cli.list_cmd",
-    "ipcscope.cli.json_output",
-    "ipcscope.export.collector",
-    "ipcscope.cli.export_cmd",
-    "ipcscope.cli.serve_cmd",
-]
-
-
-@pytest.mark.parametrize("module", HEADLESS_MODULES)
-def test_module_does_not_import_textual(module: str) -> None:
+def test_ipcscope_list_does_not_import_textual() -> None:
     code = (
-        "import importlib, sys\n"
-        f"try:\n    importlib.import_module({module!r})\n"
-        "except ModuleNotFoundError as e:\n"
-        f"    if e.name == {module!r}: print('absent'); sys.exit(0)\n    raise\n"
-        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
-        "print(bad)\n"
-        "sys.exit(1 if bad else 0)\n"
+        "import contextlib, io, sys\n"
+        "from ipcscope.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    status = main(['list', '--json'])\n"
+        "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr

@@ -23,26 +23,29 @@ from ipcscope.actions.removal import removal_call, remove_checked
 from ipcscope.actions.render import c_changes, c_mode, c_name
 from ipcscope.actions.results import ActionResult, Done
 from ipcscope.core.errors import ValidationError
-from ipcscope.model import KINDS, IpcObject, ObjectRef, PosixObject
+from ipcscope.model import KINDS, IpcObject, Kind, ObjectRef, PosixObject
 
 SYSV_KINDS = ("shm", "msg", "sem")
 KIND_FIELD = FieldSpec("kind", "Kind", "", "shm, msg, sem, pmq, pshm or psem", widget="choice",
                        choices=KINDS)
 
 
-def _parse_kind(text: str) -> str:
-    kind = text.strip().lower()
-    if kind not in KINDS:
+_KIND_NAMES: dict[str, Kind] = {kind: kind for kind in KINDS}
+
+
+def _parse_kind(text: str) -> Kind:
+    kind = _KIND_NAMES.get(text.strip().lower())
+    if kind is None:
         raise ValidationError(f"kind must be one of {', '.join(KINDS)}, not {shown(text)}", "kind")
     return kind
 
 
-def read_kind(reader: FieldReader) -> str:
-    target_kind = getattr(reader.target, "kind", None)
+def read_kind(reader: FieldReader) -> Kind:
+    target_kind = reader.target.kind if reader.target is not None else None
     return reader.get("kind", _parse_kind, target_kind or REQUIRED)
 
 
-def read_ident(reader: FieldReader, kind: Any) -> int | str:
+def read_ident(reader: FieldReader, kind: Kind) -> int | str:
     """The id (SysV) or name (POSIX) of an object of `kind`; a POSIX name may come as "id" too."""
     if isinstance(kind, Placeholder):
         return Placeholder("id")
@@ -63,7 +66,7 @@ class SetPerms(Request):
             FieldSpec("owner", "Owner", "", "user name or uid"),
             FieldSpec("group", "Group", "", "group name or gid"))
 
-    object_kind: str
+    object_kind: Kind
     ident: int | str
     mode: int | None = None
     uid: int | None = None
@@ -109,7 +112,7 @@ class SetPerms(Request):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.object_kind, self.ident)  # type: ignore[arg-type]
+        return ObjectRef(self.object_kind, self.ident)
 
     def run(self) -> ActionResult:
         call = self.c_call()
@@ -150,7 +153,7 @@ class Remove(Request):
     title = "Remove"
     form = (KIND_FIELD, ID_FIELD, NAME_FIELD)
 
-    object_kind: str
+    object_kind: Kind
     ident: int | str
     #: the object as shown to the user; run() removes nothing unless the kernel still shows it
     expected: IpcObject = field(compare=False)
@@ -161,7 +164,7 @@ class Remove(Request):
         ident = read_ident(reader, kind)
         expected: Any = reader.target
         if reader.known(kind, ident):
-            ref = ObjectRef(kind, ident, getattr(expected, "ns", None))  # type: ignore[arg-type]
+            ref = ObjectRef(kind, ident, getattr(expected, "ns", None))
             if expected is None or getattr(expected, "ref", None) != ref:
                 expected = reader.fail("id", f"{kind} {ident} must be shown before it can be removed "
                                              "(it is re-checked against what was shown)")
@@ -176,7 +179,7 @@ class Remove(Request):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.object_kind, self.ident)  # type: ignore[arg-type]
+        return ObjectRef(self.object_kind, self.ident)
 
     def run(self) -> ActionResult:
         return Done(self.c_call(), text=remove_checked(self.expected))
@@ -186,4 +189,4 @@ def parse_ref(kind: str, text: str) -> ObjectRef:
     """ "shm", "3" -> shm:3; "pmq", "/jobs" -> pmq:/jobs (ValidationError for a bad id or name)."""
     reader = FieldReader({"kind": kind, "id": text}, ActionLimits(), None, strict=True)
     kind = read_kind(reader)
-    return ObjectRef(kind, read_ident(reader, kind))  # type: ignore[arg-type]
+    return ObjectRef(kind, read_ident(reader, kind))

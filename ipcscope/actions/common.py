@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ipcscope.actions.base import FieldSpec
 from ipcscope.actions.fields import (
@@ -103,7 +103,7 @@ def read_data(reader: FieldReader, *, limit: int | None, allow_empty: bool = Fal
     data = reader.get("data", lambda text: parse_payload(text, "data", hex_input=hex_input),
                       b"" if allow_empty else ..., keep_blank=True)
     if data is ...:
-        return reader.fail("data", "data is required (text, or hex:00ff...)")
+        return cast(bytes, reader.fail("data", "data is required (text, or hex:00ff...)"))
     if isinstance(data, bytes) and limit is not None and len(data) > limit:
-        return reader.fail("data", f"data is {len(data)} bytes; only {limit} fit")
+        return cast(bytes, reader.fail("data", f"data is {len(data)} bytes; only {limit} fit"))
     return data

@@ -15,11 +15,13 @@ import math
 import pwd
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ipcscope.actions.limits import SEMVMX, ActionLimits
 from ipcscope.core.errors import ValidationError
-from ipcscope.model import SemOpSpec
+from ipcscope.model import IpcObject, SemOpSpec
+
+T = TypeVar("T")
 
 IPC_NOWAIT = 0o4000
 SEM_UNDO = 0x1000
@@ -240,7 +242,7 @@ def parse_posix_name(text: str, kind: str, field: str = "name") -> str:
     import importlib
 
     module = {"pmq": "posix_mq", "pshm": "posix_shm", "psem": "posix_sem"}[kind]
-    validate = importlib.import_module(f"ipcscope.core.{module}").validate_name
+    validate: Callable[[str], str] = importlib.import_module(f"ipcscope.core.{module}").validate_name
     try:
         return validate(text)
     except ValidationError as error:
@@ -267,7 +269,7 @@ class FieldReader:
     can still be rendered with the good parts.
     """
 
-    def __init__(self, fields: Mapping[str, Any], limits: ActionLimits, target: Any = None,
+    def __init__(self, fields: Mapping[str, Any], limits: ActionLimits, target: IpcObject | None = None,
                  *, strict: bool = True) -> None:
         self.fields = fields
         self.limits = limits
@@ -284,25 +286,27 @@ class FieldReader:
             return "yes" if value else "no"
         return value if isinstance(value, str) else str(value)
 
-    def get(self, name: str, parser: Callable[[str], Any], default: Any = REQUIRED,
-            *, keep_blank: bool = False, label: str | None = None) -> Any:
+    def get(self, name: str, parser: Callable[[str], T], default: T = REQUIRED,
+            *, keep_blank: bool = False, label: str | None = None) -> T:
+        """The parsed field, `default` when it is blank (REQUIRED: blank is an error)."""
         raw = self.raw(name)
-        blank = raw is None or (raw == "" if keep_blank else raw.strip() == "")
-        if blank:
+        if raw is None or (raw == "" if keep_blank else raw.strip() == ""):
             if default is REQUIRED:
-                return self.fail(name, f"{label or name} is required")
+                return cast(T, self.fail(name, f"{label or name} is required"))
             return default
         try:
             return parser(raw)
         except ValidationError as error:
-            return self.fail(name, str(error))
+            return cast(T, self.fail(name, str(error)))
 
     def flag(self, name: str, default: bool = False) -> bool:
         """A checkbox: yes/no/true/false/1/0; an invalid one counts as `default` in a preview."""
         value = self.get(name, lambda text: parse_flag(text, name), default)
         return value if isinstance(value, bool) else default
 
-    def fail(self, name: str, message: str) -> Placeholder:
+    def fail(self, name: str, message: str) -> Any:
+        """Strict: raise. Lenient: record the error and return a Placeholder, which stands in for
+        the field's value whatever its type (hence Any): the preview renders it as the name."""
         if self.strict:
             raise ValidationError(message, name)
         self.errors.setdefault(name, message)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat as stat_module
+from typing import Any
 
 from ipcscope.core.errors import IpcError
 from ipcscope.model import (
@@ -40,7 +41,7 @@ def sysv_object(kind: str, ident: int, proc_root: str = "/proc") -> ShmSegment |
             try:
                 if len(f) < 10 or int(f[1]) != ident:
                     continue
-                common = dict(key=int(f[0]) & 0xFFFFFFFF, id=int(f[1]), mode=int(f[2], 8))
+                common: dict[str, Any] = dict(key=int(f[0]) & 0xFFFFFFFF, id=int(f[1]), mode=int(f[2], 8))
                 if kind == "shm" and len(f) >= 14:
                     return ShmSegment(**common, size=int(f[3]), cpid=int(f[4]), lpid=int(f[5]),
                                       nattch=int(f[6]), uid=int(f[7]), gid=int(f[8]), cuid=int(f[9]),
@@ -85,7 +86,7 @@ def posix_file_object(kind: str, name: str, shm_dir: str = "/dev/shm") -> PosixS
         return None
     except OSError as error:
         raise IpcError(error.errno or errno.EIO, f'stat("{path}")') from None
-    common = dict(name=name, mode=stat_module.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid,
+    common: dict[str, Any] = dict(name=name, mode=stat_module.S_IMODE(info.st_mode), uid=info.st_uid, gid=info.st_gid,
                   mtime=int(info.st_mtime), dev=info.st_dev, inode=info.st_ino)
     if kind == "pshm":
         return PosixShm(**common, size=info.st_size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ipcscope.actions.base import FieldSpec, Request, register
 from ipcscope.actions.common import (
@@ -27,7 +27,7 @@ from ipcscope.actions.limits import HARD_MSGMAX, HARD_MSGSIZEMAX, LONG_MAX, MQ_P
 from ipcscope.actions.lookup import posix_path
 from ipcscope.actions.render import c_bytes, c_deadline, c_flags, c_len, c_mode, c_name
 from ipcscope.actions.results import ActionResult, Created, DataRead, Done, Received, SemValue, Written
-from ipcscope.model import ObjectRef, PosixQueue
+from ipcscope.model import Kind, ObjectRef, PosixQueue
 
 EXCL_FIELD = FieldSpec("exclusive", "O_EXCL", "", "fail if it already exists", widget="flag")
 
@@ -41,11 +41,12 @@ def _mq_open(name: Any, access: str, timeout: Any) -> str:
 class _Named(Request):
     """Actions on an existing POSIX object, named by `name`."""
 
+    kind: ClassVar[Kind]  # each subclass names its kind
     name: str
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.kind, self.name)  # type: ignore[arg-type]
+        return ObjectRef(self.kind, self.name)
 
 
 # --------------------------------------------------------------------------- message queues
@@ -261,7 +262,7 @@ class PosixShmRead(_Named):
         return (f"fd = shm_open({c_name(values['name'])}, O_RDONLY, 0); "
                 f"pread(fd, buf, {length}, {values['offset']})")
 
-    def run(self) -> ActionResult:
+    def run(self) -> DataRead:
         from ipcscope.core import posix_shm
 
         data = posix_shm.read(self.name, offset=self.offset, length=self.length)
@@ -345,7 +346,7 @@ class CreatePosixSem(Request):
 @dataclass(frozen=True)
 class _SemAction(_Named):
     kind = "psem"
-    form = (NAME_FIELD,)
+    form: ClassVar[tuple[FieldSpec, ...]] = (NAME_FIELD,)
     function = ""
 
     name: str

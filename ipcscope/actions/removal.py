@@ -20,12 +20,14 @@ from ipcscope.model import (
     IpcObject,
     MsgQueue,
     ObjectRef,
+    PosixIpcObject,
     PosixObject,
     PosixQueue,
     ProcessRef,
     SemSet,
     ShmSegment,
     Snapshot,
+    SysvIpcObject,
     SysvObject,
     Waiter,
     format_key,
@@ -52,7 +54,7 @@ class ObjectChanged(IpcError):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[ObjectChanged], tuple[object, ...]]:
         return (type(self), (self.message, self.call))
 
 
@@ -187,8 +189,8 @@ def _sem_lines(obj: SemSet, waiters: tuple[Waiter, ...]) -> list[str]:
     return lines
 
 
-def _posix_lines(obj: PosixObject, holders: tuple[ProcessRef, ...]) -> list[str]:
-    unlink = {"pmq": "mq_unlink", "pshm": "shm_unlink", "psem": "sem_unlink"}[obj.kind]  # type: ignore[attr-defined]
+def _posix_lines(obj: PosixIpcObject, holders: tuple[ProcessRef, ...]) -> list[str]:
+    unlink = {"pmq": "mq_unlink", "pshm": "shm_unlink", "psem": "sem_unlink"}[obj.kind]
     lines = [f"{unlink} removes the name {obj.name} at once; nobody new can open it."]
     lost = ""
     if isinstance(obj, PosixQueue) and obj.curmsgs:
@@ -198,7 +200,7 @@ def _posix_lines(obj: PosixObject, holders: tuple[ProcessRef, ...]) -> list[str]
                      f"using it until they close it; it is freed{lost} then.")
     else:
         lines.append(f"If nobody has it open it is freed at once{lost}.")
-    if obj.kind == "psem":  # type: ignore[attr-defined]
+    if obj.kind == "psem":
         lines.append("Processes waiting on it are not woken (unlike a System V set).")
     return lines
 
@@ -223,8 +225,8 @@ def remove_checked(expected: IpcObject) -> str:
     return _remove_posix(expected, call)
 
 
-def _remove_sysv(expected: SysvObject, call: str) -> str:
-    kind = expected.kind  # type: ignore[attr-defined]
+def _remove_sysv(expected: SysvIpcObject, call: str) -> str:
+    kind = expected.kind
     current = sysv_object(kind, expected.id)
     if current is None:
         raise _changed(expected, "no longer exists (removed since it was shown)", call)
@@ -253,8 +255,8 @@ def _remove_sysv(expected: SysvObject, call: str) -> str:
     return f"removed sem {current.id} (key {format_key(current.key)}, {_plural(current.nsems, 'semaphore')})"
 
 
-def _remove_posix(expected: PosixObject, call: str) -> str:
-    kind = expected.kind  # type: ignore[attr-defined]
+def _remove_posix(expected: PosixIpcObject, call: str) -> str:
+    kind = expected.kind
     if expected.inode is None:
         raise _changed(expected, "cannot be verified (its inode was not known when it was shown)", call)
     current = find_object(expected.ref)

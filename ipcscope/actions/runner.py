@@ -116,7 +116,7 @@ class CancelSummary:
 
 @dataclass
 class _Helper:
-    popen: subprocess.Popen
+    popen: subprocess.Popen[bytes]
     op: RunningOperation
     out: bytearray = field(default_factory=bytearray)
     err: bytearray = field(default_factory=bytearray)

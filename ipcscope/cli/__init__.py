@@ -11,7 +11,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 from typing import NoReturn
 
 from ipcscope import __version__
@@ -81,33 +80,19 @@ def build_parser(modules: Sequence[str] = SUBCOMMAND_MODULES) -> argparse.Argume
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for module_name in modules:
-        module = _load(module_name)
-        if module is not None:
-            module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def modules_for(argv: Sequence[str]) -> Sequence[str]:
-    """The module of the subcommand in `argv`; every module when there is none, when its module
-    is not installed (the error then lists the commands there are), or when a word before it may
-    ask for the main help (`-h`, `--help`, `--he`), which must list all commands."""
+    """The module of the subcommand in `argv`; every module when there is none, or when a word
+    before it may ask for the main help (`-h`, `--help`, `--he`), which must list all commands."""
     for word in argv:
         if word in COMMAND_MODULES:
-            module_name = COMMAND_MODULES[word]
-            return (module_name,) if _load(module_name) is not None else SUBCOMMAND_MODULES
+            return (COMMAND_MODULES[word],)
         if word.startswith(("-h", "--h")):
             break
     return SUBCOMMAND_MODULES
-
-
-def _load(module_name: str) -> ModuleType | None:
-    """The subcommand module, or None when it is not part of this installation."""
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise
-        return None
 
 
 def run_tui(args: argparse.Namespace) -> int:

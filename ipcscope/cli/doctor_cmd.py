@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 def write_text(findings: list[Finding], notes: list[str], out: TextIO, *, colour: bool = False) -> None:
     """One block per finding ("severity kind object: message" then "  hint: command"), a summary."""
     for finding in findings:
-        severity = finding.severity
+        severity: str = finding.severity
         if colour:
             severity = f"{_COLOURS[severity]}{severity}\x1b[0m"
         out.write(f"{severity} {finding.kind} {object_label(finding.object)}: {finding.message}\n")

@@ -81,27 +81,11 @@ def run_lab(args: argparse.Namespace) -> int:
 
 
 def _open_app(name: str, args: argparse.Namespace) -> int:
-    try:
-        from ipcscope.ui.app import IpcScopeApp
-    except ImportError:
-        IpcScopeApp = None
-    if IpcScopeApp is None or "lab" not in _parameters(IpcScopeApp):
-        print(f"ipcscope: the app's Labs screen is not built yet. Run the lab without a terminal:\n"
-              f"  ipcscope lab run {name} --auto\nor read its steps: ipcscope lab show {name}",
-              file=sys.stderr)
-        return 1
+    from ipcscope.ui.app import IpcScopeApp
+
     app = IpcScopeApp(lab=name, interval=getattr(args, "interval", 1.0), read_only=False)
     try:
         app.run()
     finally:
         app.stop_lab_now()  # quitting already stopped it; this covers an app that ended otherwise
     return 0
-
-
-def _parameters(cls: type) -> set[str]:
-    import inspect
-
-    try:
-        return set(inspect.signature(cls).parameters)
-    except (TypeError, ValueError):
-        return set()

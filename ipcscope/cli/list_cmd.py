@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from ipcscope.cli.ns_option import add_ns_option
 
-TYPE_CHOICES = ("shm", "msg", "sem", "pmq", "pshm", "psem")
+if TYPE_CHECKING:
+    from ipcscope.model import Kind
+
+TYPE_CHOICES: tuple[Kind, ...] = ("shm", "msg", "sem", "pmq", "pshm", "psem")
 
 
 def register(subparsers) -> None:
@@ -58,7 +62,7 @@ def parse_types(text: str) -> list[str]:
     return kinds
 
 
-def selected_kinds(args: argparse.Namespace) -> tuple[str, ...]:
+def selected_kinds(args: argparse.Namespace) -> tuple[Kind, ...]:
     """The kinds asked for, in the canonical order, without duplicates (all when none given)."""
     if not args.types:
         return TYPE_CHOICES
@@ -66,7 +70,7 @@ def selected_kinds(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(kind for kind in TYPE_CHOICES if kind in asked)
 
 
-def print_warnings(warnings) -> None:
+def print_warnings(warnings: Iterable[str]) -> None:
     for warning in warnings:
         print(f"ipcscope: warning: {warning}", file=sys.stderr)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ipcscope.format import human_size, mode_string, short_time
-from ipcscope.model import KIND_TITLES, KINDS, Limits, Snapshot
+from ipcscope.model import KIND_TITLES, KINDS, Kind, Limits, Snapshot
 
 #: (header, value of one object, right-aligned?)
 Column = tuple[str, Callable[[Any], str], bool]
@@ -85,7 +85,7 @@ def render(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequenc
     return "\n".join(lines) + "\n"
 
 
-def object_tables(snapshot: Snapshot, kinds: Sequence[str], raw_bytes: bool = False) -> str:
+def object_tables(snapshot: Snapshot, kinds: Sequence[Kind], raw_bytes: bool = False) -> str:
     """One table per kind; titled (and separated by a blank line) when there are several."""
     columns = object_columns(snapshot.taken_at, raw_bytes)
     blocks = []
@@ -93,7 +93,7 @@ def object_tables(snapshot: Snapshot, kinds: Sequence[str], raw_bytes: bool = Fa
         spec = columns[kind]
         if snapshot.namespaces:  # objects of other namespaces: ids repeat, NS says whose
             spec = [("NS", lambda o: str(o.ns), True), *spec]
-        rows = ([get(obj) for _, get, _ in spec] for obj in snapshot.objects(kind))  # type: ignore[arg-type]
+        rows = ([get(obj) for _, get, _ in spec] for obj in snapshot.objects(kind))
         table = render([c[0] for c in spec], rows, [c[2] for c in spec])
         blocks.append(f"{KIND_TITLES[kind]}:\n{table}" if len(kinds) > 1 else table)
     return "\n".join(blocks)

@@ -12,7 +12,7 @@ import errno
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, overload
 
 from ipcscope.core._structs import Timespec
 from ipcscope.core.errors import IpcError, ValidationError
@@ -24,9 +24,17 @@ LIBC = ctypes.CDLL(None, use_errno=True)
 _librt: ctypes.CDLL | None = None
 
 
-def function(name: str, restype: Any, *argtypes: Any) -> Any:
-    """A libc function with its C prototype. glibc >= 2.34 has mq_*/shm_* in libc; older: librt."""
+@overload
+def function(name: str, restype: type[ctypes._SimpleCData[int]], *argtypes: Any) -> Callable[..., int]: ...
+@overload
+def function(name: str, restype: type[ctypes.c_void_p], *argtypes: Any) -> Callable[..., int | None]: ...
+def function(name: str, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+    """A libc function with its C prototype. glibc >= 2.34 has mq_*/shm_* in libc; older: librt.
+
+    ctypes returns a Python int for an integer restype and int or None (NULL) for c_void_p.
+    """
     global _librt
+    func: ctypes._NamedFuncPointer
     try:
         func = getattr(LIBC, name)
     except AttributeError:
@@ -40,7 +48,7 @@ def function(name: str, restype: Any, *argtypes: Any) -> Any:
     return func
 
 
-def unprototyped(name: str) -> Any:
+def unprototyped(name: str) -> Callable[..., int]:
     """A libc function returning int, without argtypes, for loops of thousands of calls.
 
     ctypes converts a Python int, None or ctypes object directly when no prototype is set: a

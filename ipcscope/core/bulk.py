@@ -47,17 +47,18 @@ def semaphore_table(semids: Iterable[int]) -> list[list[tuple[int, int, int, int
         if _semctl(semid, 0, c.GETALL, array) == -1:
             table.append(_semctl_error(semid, 0, c.GETALL, "array"))
             continue
-        rows: list[tuple[int, int, int, int, int]] | IpcError = []
+        rows: list[tuple[int, int, int, int, int]] = []
+        error: IpcError | None = None
         for num in range(nsems):
             ncnt = _semctl(semid, num, c.GETNCNT, None)
             zcnt = _semctl(semid, num, c.GETZCNT, None)
             pid = _semctl(semid, num, c.GETPID, None)
             if ncnt == -1 or zcnt == -1 or pid == -1:  # removed meanwhile (EIDRM/EINVAL)
                 failed = c.GETNCNT if ncnt == -1 else c.GETZCNT if zcnt == -1 else c.GETPID
-                rows = _semctl_error(semid, num, failed)
+                error = _semctl_error(semid, num, failed)
                 break
             rows.append((num, array[num], ncnt, zcnt, pid))
-        table.append(rows)
+        table.append(rows if error is None else error)
     return table
 
 
@@ -74,6 +75,6 @@ def qbytes_table(msqids: Iterable[int]) -> list[int | IpcError]:
     return table
 
 
-def _semctl_error(semid: int, semnum: int, cmd: int, shown: object = None) -> IpcError:
+def _semctl_error(semid: int, semnum: int, cmd: int, shown: c_calls.SemctlShown = None) -> IpcError:
     """The IpcError for the errno a failed semctl left (read at once, before another call)."""
     return IpcError(_libc.last_errno(), c_calls.semctl_call(semid, semnum, cmd, shown))

@@ -170,19 +170,24 @@ def semtimedop_call(semid: int, ops: Sequence[SemOpSpec], timeout: float | None)
     return call("semtimedop", semid, sembufs(ops), len(ops), "NULL" if timeout is None else seconds(timeout))
 
 
-def semctl_call(semid: int, semnum: int, cmd: int, arg: object = None) -> str:
+# What a semctl call shows as its fourth argument: SETVAL's value, SETALL's values, IPC_SET's
+# changed fields, or a placeholder such as "&ds"
+SemctlShown = int | str | Sequence[int] | Mapping[str, int] | None
+
+
+def semctl_call(semid: int, semnum: int, cmd: int, arg: SemctlShown = None) -> str:
     """`semctl(3, 0, SETVAL, 5)`, `semctl(3, 0, SETALL, {1, 0, 2})`, `semctl(3, 0, IPC_RMID)`."""
     name = c.SEMCTL_COMMANDS.get(cmd, cmd)
     if cmd in (c.IPC_RMID, c.GETVAL, c.GETPID, c.GETNCNT, c.GETZCNT):
         return call("semctl", semid, semnum, name)
     if cmd == c.SETVAL:
         shown = str(arg)
-    elif cmd == c.SETALL and arg is not None:
-        shown = "{" + ", ".join(str(v) for v in arg) + "}"  # type: ignore[attr-defined]
+    elif cmd == c.SETALL and isinstance(arg, Sequence) and not isinstance(arg, str):
+        shown = "{" + ", ".join(str(v) for v in arg) + "}"
     elif cmd == c.GETALL:
         shown = "array"
-    elif cmd == c.IPC_SET and arg:
-        shown = changes("sem", arg)  # type: ignore[arg-type]
+    elif cmd == c.IPC_SET and isinstance(arg, Mapping) and arg:
+        shown = changes("sem", arg)
     elif cmd in (c.IPC_INFO, c.SEM_INFO):
         shown = "&info"
     else:

@@ -36,6 +36,8 @@ def explanations_for(call_name: str) -> dict[int, str]:
 class IpcError(OSError):
     """A failed IPC call. `str()` is one line fit for a terminal or a notification."""
 
+    errno: int  # always set, unlike OSError's
+
     def __init__(self, err: int, call: str, explanation_text: str | None = None) -> None:
         call_name = call.split("(", 1)[0].strip()
         text = explanation_text or explanation(err, call_name)
@@ -51,7 +53,7 @@ class IpcError(OSError):
     def __str__(self) -> str:
         return f"{self.call} failed: {self.errno_name}: {self.explanation}"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[IpcError], tuple[object, ...]]:
         # Keep the call when pickled (errors cross process boundaries from helper processes).
         return (type(self), (self.errno, self.call, self.explanation))
 
@@ -63,7 +65,7 @@ class ValidationError(ValueError):
         super().__init__(message)
         self.field = field
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str | None]]:
         return (type(self), (str(self), self.field))
 
 

@@ -25,7 +25,7 @@ _DECIMAL = re.compile(r"-?[0-9]{1,10}")
 _FORMS = 'use 0x1234, 4660, "private" or ftok:PATH:ID'
 
 
-def ftok(path: str, proj_id: int) -> int:
+def ftok(path: str, proj_id: int | str) -> int:
     """glibc's ftok(): (st_ino & 0xffff) | (st_dev & 0xff) << 16 | (proj_id & 0xff) << 24.
 
     proj_id must be 1..255: the man page requires it nonzero and only its low 8 bits count.
@@ -56,7 +56,7 @@ def parse_key(text: str) -> int:
         if not sep or not path or not proj:
             raise ValidationError(f"{text!r}: ftok keys are written ftok:PATH:ID", "key")
         proj_id: int | str = proj if len(proj) == 1 and not proj.isdigit() else _number(proj, text)
-        return ftok(path, proj_id)  # type: ignore[arg-type]
+        return ftok(path, proj_id)
     number = _number(value, text)
     if not -(2**31) <= number <= 2**32 - 1:
         raise ValidationError(f"{text!r} is out of range for a 32-bit key", "key")

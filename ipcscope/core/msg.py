@@ -175,8 +175,8 @@ def peek_all(msqid: int, limit: int = 1000) -> list[Message]:
 # --------------------------------------------------------------------------- control
 
 
-def _ctl(msqid: int, cmd: int, ds: object) -> int:
-    arg = None if ds is None else byref(ds)  # type: ignore[arg-type]
+def _ctl(msqid: int, cmd: int, ds: ctypes.Structure | None) -> int:
+    arg = None if ds is None else byref(ds)
     return _libc.check(_msgctl(msqid, cmd, arg), lambda: c_calls.msgctl_call(msqid, cmd))
 
 

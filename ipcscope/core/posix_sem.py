@@ -108,7 +108,7 @@ class NamedSemaphore:
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a finalizer must not raise (it may run at interpreter exit)
             pass
 
     def __repr__(self) -> str:

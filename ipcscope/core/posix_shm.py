@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import mmap
 import os
+from collections.abc import Callable
 from ctypes import c_char_p, c_int, c_uint
+from typing import ParamSpec, TypeVar
 
 from ipcscope.core import _checks, _libc, _names, c_calls
 from ipcscope.core import constants as c
@@ -17,6 +19,9 @@ from ipcscope.core.errors import IpcError, ValidationError
 
 _shm_open = _libc.function("shm_open", c_int, c_char_p, c_int, c_uint)
 _shm_unlink = _libc.function("shm_unlink", c_int, c_char_p)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def validate_name(name: str) -> str:
@@ -28,10 +33,10 @@ def _open(name: str, oflag: int, mode: int = 0) -> int:
                        lambda: c_calls.shm_open_call(name, oflag, mode))
 
 
-def _os_call(render: str, call, *args):  # type: ignore[no-untyped-def]
+def _os_call(render: str, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """os.ftruncate/os.fstat/mmap raise OSError; core raises IpcError naming the C call."""
     try:
-        return call(*args)
+        return call(*args, **kwargs)
     except OSError as error:
         raise IpcError(error.errno or 0, render) from None
 

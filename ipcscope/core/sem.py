@@ -132,7 +132,7 @@ def semop(semid: int, ops: Sequence[SemOpSpec] | Iterable[Sequence[int]], timeou
     if not specs:
         raise ValidationError("semop needs at least one operation", "ops")
     timeout = _checks.timeout(timeout)
-    array = (Sembuf * len(specs))(*((s.num, s.op, s.flags) for s in specs))
+    array = (Sembuf * len(specs))(*(Sembuf(s.num, s.op, s.flags) for s in specs))
 
     def attempt(remaining: float | None) -> int:
         if remaining is None:
@@ -149,9 +149,9 @@ def semop(semid: int, ops: Sequence[SemOpSpec] | Iterable[Sequence[int]], timeou
 # --------------------------------------------------------------------------- semctl
 
 
-def _ctl(semid: int, semnum: int, cmd: int, arg: object = None, shown: object = None) -> int:
-    return _libc.check(_semctl(semid, semnum, cmd, arg),
-                       lambda: c_calls.semctl_call(semid, semnum, cmd, shown if shown is not None else arg))
+def _ctl(semid: int, semnum: int, cmd: int, arg: object = None, shown: c_calls.SemctlShown = None) -> int:
+    """semctl; `shown` is its last argument as the error message writes it."""
+    return _libc.check(_semctl(semid, semnum, cmd, arg), lambda: c_calls.semctl_call(semid, semnum, cmd, shown))
 
 
 def _values(values: Iterable[int], high: int) -> tuple[int, ...]:
@@ -172,15 +172,10 @@ def getncnt(semid: int, num: int) -> int:
     return _ctl(_checks.ipc_id(semid, "semid"), _checks.integer(num, 0, 65535, "num"), c.GETNCNT)
 
 
-def getzcnt(semid: int, num: int) -> int:
-    """How many tasks wait for semaphore `num` to become zero."""
-    return _ctl(_checks.ipc_id(semid, "semid"), _checks.integer(num, 0, 65535, "num"), c.GETZCNT)
-
-
 def setval(semid: int, num: int, value: int) -> None:
     """semctl(SETVAL): the kernel refuses values outside 0..SEMVMX with ERANGE."""
     _checks.integer(value, -(2**31), 2**31 - 1, "value")
-    _ctl(_checks.ipc_id(semid, "semid"), _checks.integer(num, 0, 65535, "num"), c.SETVAL, value)
+    _ctl(_checks.ipc_id(semid, "semid"), _checks.integer(num, 0, 65535, "num"), c.SETVAL, value, shown=value)
 
 
 def getall(semid: int) -> tuple[int, ...]:

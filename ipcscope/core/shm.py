@@ -152,7 +152,7 @@ class Attachment:
     def __del__(self) -> None:
         try:
             self.detach()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a finalizer must not raise (it may run at interpreter exit)
             pass
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from ipcscope.core.errors import IpcError
 from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, is_same_process
-from ipcscope.model import format_key
+from ipcscope.model import Kind, ShmSegment, SysvObject, format_key
 
 _GONE = {errno.EINVAL, errno.EIDRM, errno.ENOENT}
 
@@ -95,18 +95,18 @@ def _find_by_key(record: ObjectRecord, table: dict[int, tuple[int, int]], lab_pi
     return f"key {format_key(record.key or 0)} exists but was not created by the lab: left alone"
 
 
-def _sysv_tables(kinds: set[str]) -> dict[str, dict[int, tuple[int, int]]]:
+def _sysv_tables(kinds: set[Kind]) -> dict[str, dict[int, tuple[int, int]]]:
     """id -> (key, creator pid or 0) for each SysV kind, from the probe (no permission needed)."""
     if not kinds:
         return {}
     from ipcscope.probe import take_snapshot
 
-    snapshot = take_snapshot(kinds=tuple(kinds), details=False)  # type: ignore[arg-type]
+    snapshot = take_snapshot(kinds=tuple(kinds), details=False)
     tables: dict[str, dict[int, tuple[int, int]]] = {}
     for kind in kinds:
         tables[kind] = {
-            obj.id: (obj.key, getattr(obj, "cpid", 0))  # type: ignore[union-attr]
-            for obj in snapshot.objects(kind)  # type: ignore[arg-type]
+            obj.id: (obj.key, obj.cpid if isinstance(obj, ShmSegment) else 0)
+            for obj in snapshot.objects(kind) if isinstance(obj, SysvObject)
         }
     return tables
 

@@ -18,7 +18,7 @@ from dataclasses import replace
 from ipcscope.core.errors import IpcError
 from ipcscope.labs.processes import LabProcess, Worker, wait_until
 from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, StateFile, process_start_time
-from ipcscope.model import Kind, ObjectRef, format_key
+from ipcscope.model import Kind, ObjectRef, SysvObject, format_key
 
 #: Keys the labs choose are 0x1a000000 | 24 random bits: unlikely to clash with anything real.
 LAB_KEY_BASE = 0x1A000000
@@ -185,7 +185,7 @@ class LabContext:
         ident = self.ident(label)
         if ident is None:
             return None
-        return ObjectRef(self._get(label).kind, ident)  # type: ignore[arg-type]
+        return ObjectRef(self._get(label).kind, ident)
 
     def resolve_all(self) -> None:
         for record in self.objects:
@@ -291,7 +291,7 @@ class LabContext:
 # --------------------------------------------------------------------------- kernel lookups
 
 
-def _sysv_id_for_key(kind: str, key: int) -> int | None:
+def _sysv_id_for_key(kind: Kind, key: int) -> int | None:
     """The id of the `kind` object with `key` in this IPC namespace, or None."""
     from ipcscope.core import msg, sem, shm
 
@@ -304,9 +304,9 @@ def _sysv_id_for_key(kind: str, key: int) -> int | None:
         if error.errno == errno.EACCES:  # exists, but another user's: still taken
             from ipcscope.probe import take_snapshot
 
-            for obj in take_snapshot(kinds=(kind,), details=False).objects(kind):  # type: ignore[arg-type]
-                if getattr(obj, "key", None) == key:
-                    return obj.id  # type: ignore[union-attr]
+            for obj in take_snapshot(kinds=(kind,), details=False).objects(kind):
+                if isinstance(obj, SysvObject) and obj.key == key:
+                    return obj.id
         raise
 
 

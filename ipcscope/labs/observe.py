@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ipcscope.model import (
+    IpcObject,
     Kind,
     MsgQueue,
     ObjectRef,
@@ -33,25 +34,31 @@ class Observation:
     findings: tuple[Any, ...] = ()
 
     # ---- objects
-    def shm(self, shmid: int | None) -> ShmSegment | None:
-        return self._find("shm", shmid)  # type: ignore[return-value]
+    def shm(self, shmid: int | str | None) -> ShmSegment | None:
+        obj = self._find("shm", shmid)
+        return obj if isinstance(obj, ShmSegment) else None
 
-    def msg(self, msqid: int | None) -> MsgQueue | None:
-        return self._find("msg", msqid)  # type: ignore[return-value]
+    def msg(self, msqid: int | str | None) -> MsgQueue | None:
+        obj = self._find("msg", msqid)
+        return obj if isinstance(obj, MsgQueue) else None
 
-    def sem(self, semid: int | None) -> SemSet | None:
-        return self._find("sem", semid)  # type: ignore[return-value]
+    def sem(self, semid: int | str | None) -> SemSet | None:
+        obj = self._find("sem", semid)
+        return obj if isinstance(obj, SemSet) else None
 
-    def pmq(self, name: str | None) -> PosixQueue | None:
-        return self._find("pmq", name)  # type: ignore[return-value]
+    def pmq(self, name: int | str | None) -> PosixQueue | None:
+        obj = self._find("pmq", name)
+        return obj if isinstance(obj, PosixQueue) else None
 
-    def pshm(self, name: str | None) -> PosixShm | None:
-        return self._find("pshm", name)  # type: ignore[return-value]
+    def pshm(self, name: int | str | None) -> PosixShm | None:
+        obj = self._find("pshm", name)
+        return obj if isinstance(obj, PosixShm) else None
 
-    def psem(self, name: str | None) -> PosixSemaphore | None:
-        return self._find("psem", name)  # type: ignore[return-value]
+    def psem(self, name: int | str | None) -> PosixSemaphore | None:
+        obj = self._find("psem", name)
+        return obj if isinstance(obj, PosixSemaphore) else None
 
-    def _find(self, kind: Kind, ident: int | str | None) -> Any:
+    def _find(self, kind: Kind, ident: int | str | None) -> IpcObject | None:
         if ident is None:
             return None
         return self.snapshot.find(ObjectRef(kind, ident))
@@ -65,12 +72,6 @@ class Observation:
 
     def waiting_pids(self, kind: Kind, ident: int | str | None) -> set[int]:
         return {w.pid for w in self.waiters(kind, ident)}
-
-    def holder_pids(self, kind: Kind, ident: int | str | None) -> set[int]:
-        scan = self.snapshot.processes
-        if scan is None or ident is None:
-            return set()
-        return {p.pid for p in scan.holders_of(ObjectRef(kind, ident))}
 
     # ---- doctor
     def findings_of(self, kind: str, ref: ObjectRef | None = None) -> list[Any]:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ipcscope.core.errors import ValidationError
+from ipcscope.model import Kind
 
 STATE_VERSION = 1
 #: Overrides the runtime directory (tests use it to keep their sessions apart).
@@ -93,7 +94,7 @@ class ObjectRecord:
     """
 
     label: str
-    kind: str
+    kind: Kind
     key: int | None = None
     ident: int | str | None = None
     fixed_key: bool = False

@@ -291,7 +291,8 @@ def cleanup_stale(runtime: str | None = None) -> str | None:
             continue
         killed = kill_stale_processes(state.processes)
         removed, left = remove_objects(state.objects, {p.pid for p in state.processes})
-        parts = [f"Lab {state.lab!r} was left running by ipcscope (pid {state.owner_pid}), which ended without stopping it."]
+        parts = [f"Lab {state.lab!r} was left running by ipcscope (pid {state.owner_pid}), "
+                 "which ended without stopping it."]
         if killed:
             parts.append(f"Killed its processes {', '.join(killed)}.")
         if removed:

@@ -307,7 +307,7 @@ def msg_send(msqid: str, mtype: str, size: str) -> None:
         msg.send(int(msqid), int(mtype), b"y" * nbytes)
     except IpcError as error:
         say(str(error))
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     say("sent")
 
 
@@ -315,13 +315,18 @@ def msg_send(msqid: str, mtype: str, size: str) -> None:
 def sem_limits(semid: str, unused_key: str) -> None:
     """Ask for more than the limits allow and print each error."""
     semmsl, _semmns, semopm, _semmni = _sysctl("sem")
+
+    def past_semvmx() -> None:
+        sem.setval(int(semid), 0, 32767)
+        sem.semop(int(semid), [SemOpSpec(0, +1, 0)])
+
     attempts: list[tuple[str, Callable[[], object]]] = [
         (f"semget(key, {semmsl + 1}, IPC_CREAT | 0600)   /* nsems > SEMMSL {semmsl} */",
          lambda: sem.create(int(unused_key), semmsl + 1, exclusive=True)),
         (f"semop(semid, ops, {semopm + 1})   /* more operations than SEMOPM {semopm} */",
          lambda: sem.semop(int(semid), [SemOpSpec(0, 0, sem.IPC_NOWAIT)] * (semopm + 1))),
         ("semop(semid, {0, +1, 0}, 1) on a value of 32767   /* past SEMVMX */",
-         lambda: (sem.setval(int(semid), 0, 32767), sem.semop(int(semid), [SemOpSpec(0, +1, 0)]))),
+         past_semvmx),
     ]
     for call, attempt in attempts:
         try:

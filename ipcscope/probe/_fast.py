@@ -25,7 +25,7 @@ def build(cls: type[T], **fields: Any) -> T:
     return obj
 
 
-def build_many(cls: type[T], columns: dict[str, list]) -> list[T]:
+def build_many(cls: type[T], columns: dict[str, list[Any]]) -> list[T]:
     """One object per position of the equally long value lists in `columns` (field -> values).
 
     The parsers convert /proc files column by column; this zips the columns back into objects.
@@ -33,7 +33,7 @@ def build_many(cls: type[T], columns: dict[str, list]) -> list[T]:
     return build_rows(cls, tuple(columns), zip(*columns.values()))
 
 
-def build_rows(cls: type[T], fields: tuple[str, ...], rows: Iterable[tuple]) -> list[T]:
+def build_rows(cls: type[T], fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> list[T]:
     """One object per row, each row holding the values of `fields` in that order."""
     objects = []
     for row in rows:

@@ -13,6 +13,7 @@ POSIX message in bytes (msgsize_max) and MQUMNB the most messages in a queue (ms
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from ipcscope.model import LimitRow, Limits
 
@@ -38,7 +39,7 @@ class Usage:
         self.posix_queues = posix_queues
 
 
-def shm_pages(sizes, page_size: int | None = None) -> int:
+def shm_pages(sizes: Iterable[int], page_size: int | None = None) -> int:
     """Pages the kernel charges to SHMALL: sum of ceil(size / page size) (SHM_INFO's shm_tot)."""
     page = page_size or os.sysconf("SC_PAGE_SIZE")
     return sum(-(-size // page) for size in sizes)

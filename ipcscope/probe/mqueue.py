@@ -1,7 +1,7 @@
 """POSIX message queues: from an mqueue mount, a detached mount (root), or open descriptors.
 
 No /proc file lists POSIX queues. They are files of the mqueue filesystem, which is often not
-mounted (reference/kernel.md §5). In order of completeness:
+mounted (a minimal Debian or a container has no /dev/mqueue). In order of completeness:
 1. a mounted mqueue fs (found in <proc_root>/self/mountinfo): every queue, for every user;
 2. as root, a private detached mount (fsopen/fsmount): every queue, nothing visible in mountinfo;
 3. otherwise the descriptors in /proc/*/fd that are queues: only queues some process we may
@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ipcscope.model import PosixQueue
 from ipcscope.probe._fast import build
 from ipcscope.probe.names import NameCache
+
+if TYPE_CHECKING:
+    from ipcscope.core.posix_mq import MqAttr
 
 MOUNT_HINT = ("Mount it: sudo mkdir -p /dev/mqueue && sudo mount -t mqueue none /dev/mqueue")
 
@@ -97,7 +102,7 @@ class _QueueReader:
         self.denied = 0
         self.garbled: list[str] = []
 
-    def from_fd(self, name: str, fd: int, attrs=None) -> PosixQueue:
+    def from_fd(self, name: str, fd: int, attrs: MqAttr | None = None) -> PosixQueue:
         """The queue open as `fd`; `attrs` is its MqAttr if the caller already asked for it."""
         st = os.fstat(fd)
         status = parse_queue_status(os.read(fd, 512).decode("ascii", "replace"))
@@ -123,7 +128,7 @@ class _QueueReader:
         self.denied += 1
         return build(PosixQueue, **self._common(name, st))
 
-    def _common(self, name: str, st: os.stat_result) -> dict:
+    def _common(self, name: str, st: os.stat_result) -> dict[str, Any]:
         return dict(
             name=name, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
             owner=self.names.user(st.st_uid), group=self.names.group(st.st_gid),
@@ -141,12 +146,12 @@ class _QueueReader:
         return found
 
 
-def _attr_reader():
+def _attr_reader() -> Callable[[int], MqAttr | None]:
     """fd -> MqAttr via mq_getattr, or None if the fd is not a queue (EBADF) or the call fails."""
     from ipcscope.core import posix_mq
     from ipcscope.core.errors import IpcError
 
-    def getattr_or_none(fd: int):
+    def getattr_or_none(fd: int) -> MqAttr | None:
         try:
             return posix_mq.getattr(fd)
         except IpcError:
@@ -203,7 +208,7 @@ def list_open_descriptors(proc_root: str, reader: _QueueReader) -> list[PosixQue
     looks the same, so each candidate is reopened O_RDONLY and must answer mq_getattr: the kernel
     returns EBADF for anything that is not a queue (the same test as statfs's MQUEUE_MAGIC).
     """
-    queues: dict[tuple[int, int], PosixQueue] = {}
+    queues: dict[tuple[int | None, int | None], PosixQueue] = {}  # by (dev, inode)
     try:
         pids = [name for name in os.listdir(proc_root) if name.isdigit()]
     except OSError:
@@ -224,12 +229,12 @@ def list_open_descriptors(proc_root: str, reader: _QueueReader) -> list[PosixQue
                 continue
             queue = _queue_from_proc_fd(path, target, reader, queues)
             if queue is not None:
-                queues[(queue.dev, queue.inode)] = queue  # type: ignore[index]
+                queues[(queue.dev, queue.inode)] = queue
     return sorted(queues.values(), key=lambda q: q.name)
 
 
 def _queue_from_proc_fd(path: str, name: str, reader: _QueueReader,
-                        seen: dict[tuple[int, int], PosixQueue]) -> PosixQueue | None:
+                        seen: dict[tuple[int | None, int | None], PosixQueue]) -> PosixQueue | None:
     try:
         st = os.stat(path)
     except OSError:

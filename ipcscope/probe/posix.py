@@ -3,14 +3,19 @@
 glibc implements `shm_open("/NAME")` as /dev/shm/NAME and `sem_open("/NAME")` as /dev/shm/sem.NAME
 (a 32-byte file holding the semaphore). Anything else there (directories, sockets, symlinks) is
 not a POSIX IPC object and is skipped. (st_dev, st_ino) is kept so the process scan can match
-mappings exactly: names in /proc/PID/maps are not reliable (kernel.md §3).
+mappings exactly: names in /proc/PID/maps are not reliable (the creator of a named semaphore
+maps glibc's temporary sem.XXXXXX, which sem_open then links to sem.NAME; an unlinked object
+shows "(deleted)").
 """
 
 from __future__ import annotations
 
+import enum
 import errno
 import os
 import stat
+from collections.abc import Callable
+from typing import Literal
 
 from ipcscope.model import PosixSemaphore, PosixShm
 from ipcscope.probe._fast import build
@@ -75,15 +80,19 @@ def read_dev_shm(
     return tuple(shms), tuple(sems), warnings
 
 
-_GONE = object()
+class _Gone(enum.Enum):
+    GONE = "gone"
 
 
-def _value_reader():
+_GONE = _Gone.GONE
+
+
+def _value_reader() -> Callable[[str], int | None | Literal[_Gone.GONE]]:
     """name -> sem_getvalue(); None when this user cannot open it, _GONE when it was unlinked."""
     from ipcscope.core import posix_sem
     from ipcscope.core.errors import IpcError, ValidationError
 
-    def getvalue(name: str):
+    def getvalue(name: str) -> int | None | Literal[_Gone.GONE]:
         try:
             return posix_sem.getvalue(name)
         except IpcError as error:

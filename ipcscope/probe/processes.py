@@ -1,6 +1,6 @@
 """The process scan: who has each IPC object attached or open, and who is blocked on it.
 
-One pass over /proc/*/ (kernel.md §2-§4):
+One pass over /proc/*/ (maps, fd links, task/*/syscall):
 - holders: SysV segments from maps (inode == shmid, same IPC namespace only), POSIX shm and named
   semaphores by (st_dev, st_ino) in maps and fd links (names lie: a semaphore's creator maps
   glibc's temporary sem.XXXXXX), POSIX queues from fd links confirmed by statfs MQUEUE_MAGIC;
@@ -22,7 +22,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
-from ipcscope.model import BlindSpot, Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.core.kernel_rules import blocking_operation
+from ipcscope.model import (
+    BlindSpot,
+    Kind,
+    PosixSemaphore,
+    PosixShm,
+    ProcessRef,
+    ProcessScan,
+    Snapshot,
+    Waiter,
+)
 from ipcscope.probe.access import AccessFacts, Refusal, blind_spots, read_access_facts
 from ipcscope.probe.procfs import (
     Denied,
@@ -43,7 +53,7 @@ from ipcscope.probe.procfs import (
     syscall_number,
 )
 from ipcscope.probe.syscalls import WaitKind, wait_syscalls
-from ipcscope.probe.waits import IDENTIFYING_ARGS, blocking_operation, decode_wait
+from ipcscope.probe.waits import IDENTIFYING_ARGS, decode_wait
 
 _STOPPED_STATES = frozenset({"T", "t"})  # SIGSTOP'ed or ptrace-stopped
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -78,7 +88,7 @@ class ProcessScanner:
         self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
         self._wait_syscalls = wait_syscalls(self.machine)
         #: (tid, start time, what it waits on and with which arguments) -> first seen
-        self._first_seen: dict[tuple, float] = {}
+        self._first_seen: dict[tuple[object, ...], float] = {}
         self._denials: dict[int, _Denial] = {}
         self._user_names: dict[int, str | None] = {}
         self._use_procmap_query = True
@@ -163,9 +173,10 @@ class _ScanPass:
             sem.ref.row_key: tuple(s.value for s in sem.semaphores)
             for sem in snapshot.sem if sem.semaphores is not None
         }
+        posix: tuple[PosixShm | PosixSemaphore, ...] = (*snapshot.pshm, *snapshot.psem)
         self.posix_files = {
             (obj.dev, obj.inode): obj.ref.row_key
-            for obj in (*snapshot.pshm, *snapshot.psem) if obj.inode is not None
+            for obj in posix if obj.inode is not None
         }
         self.queue_files = {(q.dev, q.inode): q.ref.row_key for q in snapshot.pmq if q.inode is not None}
         # Maps are read only when something can match them: an attached segment or a POSIX
@@ -188,7 +199,7 @@ class _ScanPass:
         self.attachments: dict[str, int] = defaultdict(int)
         #: pid -> owner of /proc/PID's files, for the processes that refused us
         self.owners: dict[int, int | None] = {}
-        self.first_seen: dict[tuple, float] = {}
+        self.first_seen: dict[tuple[object, ...], float] = {}
         #: our se.exec_start read on each CPU (None key: wherever we ran), None when unreadable
         self.own_exec_start: dict[int | None, float | None] = {}
         self.denials: dict[int, _Denial] = {}
@@ -507,13 +518,14 @@ class _ScanPass:
             if not raw:
                 continue
             try:
-                kind = table.get(syscall_number(raw))  # type: ignore[arg-type]
+                number = syscall_number(raw)
+                kind = table.get(number) if number is not None else None
                 line = parse_syscall(raw) if kind is not None else None
             except ValueError:
                 self.bad_lines += 1
                 continue
-            if line is not None:
-                self._add_waiter(proc, int(tid), kind, line)  # type: ignore[arg-type]
+            if kind is not None and line is not None:
+                self._add_waiter(proc, int(tid), kind, line)
 
     def _add_waiter(self, proc: _Proc, tid: int, kind: WaitKind, line: SyscallLine) -> None:
         stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
@@ -524,7 +536,8 @@ class _ScanPass:
             return
         blocked_on = None
         if wait.ops is not None and wait.row_key in self.sem_values:
-            blocked_on = blocking_operation(wait.ops, self.sem_values[wait.row_key])
+            blocking = blocking_operation(wait.ops, self.sem_values[wait.row_key])
+            blocked_on = blocking.num if blocking is not None else None
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
@@ -573,7 +586,7 @@ class _ScanPass:
         allowed = os.sched_getaffinity(0)
         moved = cpu is not None and cpu in allowed and len(allowed) > 1
         try:
-            if moved:
+            if moved and cpu is not None:
                 os.sched_setaffinity(0, {cpu})
             raw = read_small(f"{self.root}/thread-self/sched")
         except (Denied, OSError):
@@ -594,8 +607,8 @@ class _ScanPass:
             notes.append(f"The operations of {_count(self.ops_unreadable, 'semop waiter')} could not be read "
                          "from their memory.")
         if self.namespace_unknown:
-            notes.append(f"The IPC namespace of {_count(len(self.namespace_unknown), 'process', 'processes')} could not be "
-                         "read: their SysV attachments and waits are not shown.")
+            notes.append(f"The IPC namespace of {_count(len(self.namespace_unknown), 'process', 'processes')} "
+                         "could not be read: their SysV attachments and waits are not shown.")
         if self.other_namespace:
             notes.append(f"{_count(len(self.other_namespace), 'process', 'processes')} in other IPC namespaces "
                          "(containers): their SysV segments, waits and queues belong to those namespaces "

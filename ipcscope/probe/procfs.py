@@ -2,7 +2,7 @@
 
 Everything here works on bytes with raw os.open/os.read: the scan reads a few files of every
 process on the machine, and Python's buffered text I/O would double its cost. Parsers take the
-file content so tests can feed them fixture text (kernel.md §2-§3 shows the formats).
+file content so tests can feed them fixture text (tests/fixtures/proc holds real samples).
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ def read_small(path: str, dir_fd: int | None = None) -> bytes | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as error:
-        return _failed(error)
+        _raise_if_denied(error)
+        return None
     try:
         return os.read(fd, _SMALL)
     except OSError as error:
-        return _failed(error)
+        _raise_if_denied(error)
+        return None
     finally:
         os.close(fd)
 
@@ -52,7 +54,8 @@ def read_link(path: str, dir_fd: int | None = None) -> str | None:
     try:
         return os.readlink(path, dir_fd=dir_fd)
     except OSError as error:
-        return _failed(error)
+        _raise_if_denied(error)
+        return None
 
 
 def read_memory(address: int, length: int, path: str = "mem", dir_fd: int | None = None) -> bytes | None:
@@ -64,20 +67,22 @@ def read_memory(address: int, length: int, path: str = "mem", dir_fd: int | None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as error:
-        return _failed(error)
+        _raise_if_denied(error)
+        return None
     try:
         data = os.pread(fd, length, address)
     except OSError as error:
-        return _failed(error)  # EIO: unmapped address
+        _raise_if_denied(error)  # EIO: unmapped address
+        return None
     finally:
         os.close(fd)
     return data if len(data) == length else None
 
 
-def _failed(error: OSError) -> None:
+def _raise_if_denied(error: OSError) -> None:
+    """Denied for a refusal; any other error means the process or the file is gone."""
     if error.errno in DENIED_ERRNOS:
         raise Denied(error.errno) from None
-    return None
 
 
 # --------------------------------------------------------------------------- status and stat
@@ -263,12 +268,12 @@ _NAME_SIZE = 4096  # PATH_MAX
 _UNSUPPORTED = frozenset({errno.ENOTTY, errno.EINVAL, errno.EOPNOTSUPP})
 
 
-def new_name_buffer() -> ctypes.Array:
+def new_name_buffer() -> ctypes.Array[ctypes.c_char]:
     """The buffer PROCMAP_QUERY writes mapping names into; one per scan, reused for every query."""
     return ctypes.create_string_buffer(_NAME_SIZE)
 
 
-def read_maps(path: str, use_query: bool = True, name_buffer: ctypes.Array | None = None,
+def read_maps(path: str, use_query: bool = True, name_buffer: ctypes.Array[ctypes.c_char] | None = None,
               dir_fd: int | None = None) -> tuple[list[Mapping], int, bool] | None:
     """The /SYSV and /dev/shm mappings of a process: (mappings, unparseable lines, whether
     PROCMAP_QUERY is usable on this kernel).
@@ -279,7 +284,8 @@ def read_maps(path: str, use_query: bool = True, name_buffer: ctypes.Array | Non
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError as error:
-        return _failed(error)
+        _raise_if_denied(error)
+        return None
     try:
         supported = False
         if use_query:
@@ -292,7 +298,8 @@ def read_maps(path: str, use_query: bool = True, name_buffer: ctypes.Array | Non
             chunks.append(chunk)
         return (*parse_maps(b"".join(chunks)), supported)
     except OSError as error:
-        return _failed(error)
+        _raise_if_denied(error)
+        return None
     finally:
         os.close(fd)
 
@@ -303,7 +310,7 @@ class _QueryFailed(Exception):
         self.unsupported = unsupported
 
 
-def _query_shared_mappings(fd: int, name: ctypes.Array) -> list[Mapping]:
+def _query_shared_mappings(fd: int, name: ctypes.Array[ctypes.c_char]) -> list[Mapping]:
     """Walk the shared file-backed VMAs with PROCMAP_QUERY.
 
     Raises _QueryFailed when the kernel lacks the ioctl (or cannot describe a VMA: then the text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from ipcscope.model import KINDS, Environment, Kind, Snapshot
 from ipcscope.probe import limits as limits_module
@@ -39,7 +40,7 @@ def take_snapshot(
     live = _is_real(proc_root, "/proc")
     names = names or NameCache()
     warnings: list[str] = []
-    found: dict[str, tuple] = dict.fromkeys(KINDS, ())
+    found: dict[str, tuple[Any, ...]] = dict.fromkeys(KINDS, ())
 
     for kind in ("shm", "msg", "sem"):
         if kind not in wanted:
@@ -95,7 +96,7 @@ def read_environment(proc_root: str, names: NameCache) -> Environment:
                        ipc_namespace=namespace)
 
 
-def _usage(found: dict[str, tuple], wanted: set, mqueue_source: str) -> limits_module.Usage:
+def _usage(found: dict[str, tuple[Any, ...]], wanted: set[Kind], mqueue_source: str) -> limits_module.Usage:
     def count(kind: str) -> int | None:
         return len(found[kind]) if kind in wanted else None
 

@@ -2,7 +2,7 @@
 
 /proc/PID/task/TID/syscall gives the raw number, and the numbers differ between architectures
 (x86_64 has its own table; aarch64 and riscv64 use the generic one). Classify by number, never by
-wchan, whose symbol names change between kernel versions (kernel.md §2).
+wchan, whose symbol names change between kernel versions (do_semtimedop, ksys_msgrcv, ...).
 
 Numbers checked against arch/x86/entry/syscalls/syscall_64.tbl and
 include/uapi/asm-generic/unistd.h.

@@ -1,7 +1,7 @@
 """Parse /proc/sysvipc/{shm,msg,sem} into model objects.
 
 The kernel's format (ipc/shm.c, msg.c, sem.c) has traps that `lsipc` and `ipcs` handle and a naive
-parser does not (see reference/kernel.md §1):
+parser does not:
 - the key is printed signed (`%10d`): 0xdeadbeef is `-559038737`, and a key below -999999999 takes
   11 characters and pushes the columns right, so lines are split on whitespace, never by position;
 - `perms` is octal text (`%4o`) whose upper bits are SHM_DEST (01000) and SHM_LOCKED (02000);
@@ -18,7 +18,9 @@ lookups, so tests feed them samples.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from itertools import repeat
+from typing import Any
 
 from ipcscope.model import MsgQueue, SemSet, ShmSegment
 from ipcscope.probe._fast import build_many
@@ -26,52 +28,57 @@ from ipcscope.probe.names import NameCache
 
 KEY_MASK = 0xFFFFFFFF
 
+#: model field -> one value per object (the values of a whole /proc column)
+Columns = dict[str, list[Any]]
+Column = Iterable[bytes]
 
-def _int(column):
+
+def _int(column: Column) -> list[int]:
     return list(map(int, column))
 
 
-def _octal(column):
+def _octal(column: Column) -> list[int]:
     return list(map(int, column, repeat(8)))
 
 
-def _key(column):
+def _key(column: Column) -> list[int]:
     """The kernel prints key_t signed; ipcs shows it unsigned."""
     return [value & KEY_MASK for value in map(int, column)]
 
 
-def _time(column):
+def _time(column: Column) -> list[int | None]:
     """Seconds since the epoch; 0 means "never"."""
     return [value or None for value in map(int, column)]
 
 
-_OPTIONAL = object()  # marks a column older kernels do not have; its field is None then
+#: model field -> (header column, conversion); a conversion of None marks a column older kernels
+#: do not have (its field is None then). The owner fields are looked up from uid/gid after.
+Fields = dict[str, tuple[str, Callable[[Column], list[Any]] | None]]
 
-#: model field -> (header column, conversion); the owner fields are looked up from uid/gid after.
-SHM_FIELDS = {
+SHM_FIELDS: Fields = {
     "key": ("key", _key), "id": ("shmid", _int), "mode": ("perms", _octal),
     "uid": ("uid", _int), "gid": ("gid", _int), "cuid": ("cuid", _int), "cgid": ("cgid", _int),
     "ctime": ("ctime", _time), "size": ("size", _int), "cpid": ("cpid", _int),
     "lpid": ("lpid", _int), "nattch": ("nattch", _int), "atime": ("atime", _time),
     "dtime": ("dtime", _time),
-    "rss": ("rss", _OPTIONAL), "swap": ("swap", _OPTIONAL),  # kernel >= 4.6
+    "rss": ("rss", None), "swap": ("swap", None),  # kernel >= 4.6
 }
-MSG_FIELDS = {
+MSG_FIELDS: Fields = {
     "key": ("key", _key), "id": ("msqid", _int), "mode": ("perms", _octal),
     "uid": ("uid", _int), "gid": ("gid", _int), "cuid": ("cuid", _int), "cgid": ("cgid", _int),
     "ctime": ("ctime", _time), "cbytes": ("cbytes", _int), "qnum": ("qnum", _int),
     "lspid": ("lspid", _int), "lrpid": ("lrpid", _int), "stime": ("stime", _time),
     "rtime": ("rtime", _time),
 }
-SEM_FIELDS = {
+SEM_FIELDS: Fields = {
     "key": ("key", _key), "id": ("semid", _int), "mode": ("perms", _octal),
     "uid": ("uid", _int), "gid": ("gid", _int), "cuid": ("cuid", _int), "cgid": ("cgid", _int),
     "ctime": ("ctime", _time), "nsems": ("nsems", _int), "otime": ("otime", _time),
 }
 
 TITLES = {"shm": "shared memory segments", "msg": "message queues", "sem": "semaphore sets"}
-CLASSES = {"shm": ShmSegment, "msg": MsgQueue, "sem": SemSet}
-FIELDS = {"shm": SHM_FIELDS, "msg": MSG_FIELDS, "sem": SEM_FIELDS}
+CLASSES: dict[str, type[ShmSegment | MsgQueue | SemSet]] = {"shm": ShmSegment, "msg": MsgQueue, "sem": SemSet}
+FIELDS: dict[str, Fields] = {"shm": SHM_FIELDS, "msg": MSG_FIELDS, "sem": SEM_FIELDS}
 
 
 def parse_shm(text: str | bytes, names: NameCache | None = None) -> tuple[tuple[ShmSegment, ...], list[str]]:
@@ -89,17 +96,17 @@ def parse_sem(text: str | bytes, names: NameCache | None = None) -> tuple[tuple[
     return _parse_objects("sem", text, names)
 
 
-def build(kind: str, columns: dict[str, list]) -> tuple:
+def build(kind: str, columns: Columns) -> tuple[Any, ...]:
     """Objects of `kind` from parse_columns' result (plus any detail columns added to it)."""
     return tuple(build_many(CLASSES[kind], columns))
 
 
-def _parse_objects(kind: str, text: str | bytes, names: NameCache | None) -> tuple[tuple, list[str]]:
+def _parse_objects(kind: str, text: str | bytes, names: NameCache | None) -> tuple[tuple[Any, ...], list[str]]:
     columns, warnings = parse_columns(kind, text, names)
     return build(kind, columns), warnings
 
 
-def parse_columns(kind: str, text: str | bytes, names: NameCache | None = None) -> tuple[dict[str, list], list[str]]:
+def parse_columns(kind: str, text: str | bytes, names: NameCache | None = None) -> tuple[Columns, list[str]]:
     """model field -> one value per object, and warnings, from a /proc/sysvipc/<kind> text.
 
     Columns rather than objects so the snapshot can add detail columns (semaphores, qbytes)
@@ -111,7 +118,7 @@ def parse_columns(kind: str, text: str | bytes, names: NameCache | None = None) 
     header = [name.decode("ascii", "replace") for name in lines[0].split()]
     position = {name: index for index, name in enumerate(header)}
     missing = [column for column, convert in fields.values()
-               if convert is not _OPTIONAL and column not in position]
+               if convert is not None and column not in position]
     if missing:
         return _empty(fields), [
             f"/proc/sysvipc/{kind}: unrecognised header (no column {', '.join(missing)}); "
@@ -147,24 +154,24 @@ def parse_columns(kind: str, text: str | bytes, names: NameCache | None = None) 
     return values, warnings
 
 
-def _empty(fields: dict) -> dict[str, list]:
+def _empty(fields: Fields) -> Columns:
     return {field: [] for field in (*fields, "owner", "group", "cowner", "cgroup")}
 
 
-def _convert(rows: list[list[bytes]], width: int, fields: dict, position: dict) -> dict[str, list]:
+def _convert(rows: list[list[bytes]], width: int, fields: Fields, position: dict[str, int]) -> Columns:
     """model field -> list of converted values, one per row (rows all have `width` fields)."""
-    columns = list(zip(*rows)) if rows else [()] * width
-    values = {}
+    columns: list[tuple[bytes, ...]] = list(zip(*rows)) if rows else [()] * width
+    values: Columns = {}
     for field, (column, convert) in fields.items():
-        index = position.get(column)
-        if convert is _OPTIONAL:
+        if convert is None:
+            index = position.get(column)
             values[field] = _int(columns[index]) if index is not None else [None] * len(rows)
         else:
-            values[field] = convert(columns[index])
+            values[field] = convert(columns[position[column]])
     return values
 
 
-def _convertible(row: list[bytes], fields: dict, position: dict) -> bool:
+def _convertible(row: list[bytes], fields: Fields, position: dict[str, int]) -> bool:
     try:
         _convert([row], len(row), fields, position)
     except ValueError:
@@ -181,7 +188,7 @@ def read_sysv(proc_root: str, kind: str) -> bytes | None:
         return None
 
 
-def read_columns(proc_root: str, kind: str, names: NameCache | None = None) -> tuple[dict[str, list], list[str]]:
+def read_columns(proc_root: str, kind: str, names: NameCache | None = None) -> tuple[Columns, list[str]]:
     """parse_columns of <proc_root>/sysvipc/<kind>; a missing file is a warning (no SysV IPC)."""
     data = read_sysv(proc_root, kind)
     if data is None:

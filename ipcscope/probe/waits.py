@@ -1,6 +1,6 @@
 """Turn a task's blocked syscall into "waits on object X for Y", as the kernel would read its args.
 
-Argument layouts (kernel.md §2, checked against the SYSCALL_DEFINEs in ipc/):
+Argument layouts (as the SYSCALL_DEFINEs in ipc/ declare them):
   semop(int semid, struct sembuf *sops, unsigned nsops)      semtimedop: + timeout pointer
   msgsnd(int msqid, struct msgbuf *msgp, size_t msgsz, int msgflg)
   msgrcv(int msqid, struct msgbuf *msgp, size_t msgsz, long msgtyp, int msgflg)
@@ -12,7 +12,6 @@ Unused registers hold garbage, so each decoder looks only at its own arguments.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -104,28 +103,4 @@ def decode_wait(kind: WaitKind, line: SyscallLine, task: TaskView) -> Wait | Non
         if row_key is None:
             return None
         return Wait(row_key, "futex")
-    return None
-
-
-def blocking_operation(ops: Sequence[SemOpSpec], values: Sequence[int]) -> int | None:
-    """The semaphore number of the first operation that cannot proceed, as the kernel tries them.
-
-    The kernel applies a semop's operations in order to the current values, all or nothing; the
-    task sleeps at the first that would make a value negative (op < 0) or waits for zero on a
-    non-zero value (op == 0). semncnt/semzcnt count the task only on that one (kernel.md §2).
-    None when every operation could proceed now (the values changed since the task blocked) or
-    an operation names a semaphore the set does not have.
-    """
-    scratch = list(values)
-    for spec in ops:
-        if not 0 <= spec.num < len(scratch):
-            return None
-        value = scratch[spec.num]
-        if spec.op == 0:
-            if value != 0:
-                return spec.num
-        elif value + spec.op < 0:
-            return spec.num
-        else:
-            scratch[spec.num] = value + spec.op
     return None

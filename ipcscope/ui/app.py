@@ -42,11 +42,12 @@ from ipcscope.ui.app_panels import (
 from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.ui.data.history import History
-from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
+from ipcscope.ui.data.sources import LiveSource, ScanningSource, ScanResult, SnapshotSource, call_abandonable, with_scan
 from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.render.texts import global_notice, hidden_details
 from ipcscope.ui.screens.help import HelpScreen
+from ipcscope.ui.shell import Shell
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
 from ipcscope.ui.widgets.footer import SteadyFooter
@@ -86,10 +87,10 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
-    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss"]
+    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss", "findings.tcss", "labs.tcss"]
     COMMANDS = App.COMMANDS | {JumpProvider}
     AUTO_FOCUS = "#table-shm"  # the initial view's table, so keys work from the first frame
-    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (140, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -138,6 +139,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         `runner` runs the calls that can block, in helper processes (one is made if not given).
         `ns`: the IPC namespaces to show first, as `--ns` names them (default: ipcscope's own)."""
         super().__init__(runner=runner)
+        self.shell: Shell = self  # what the panels and labs mixins ask of the app
         self._init_labs(lab)
         self._process_info = process_info
         self._peek = peek
@@ -269,7 +271,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         if self._scan_timer is not None:
             self._scan_timer.stop()
             self._scan_timer = None
-        if callable(getattr(self.source, "scan_processes", None)) and getattr(self.source, "scans", True):
+        if isinstance(self.source, ScanningSource):
             self._scan_timer = self.set_interval(max(self.interval, MIN_SCAN_INTERVAL), self.request_scan,
                                                  name="scan")
 
@@ -282,9 +284,10 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False, description="scan processes")
     def _run_scan(self, snapshot: Snapshot) -> None:
         worker = get_current_worker()
-        scan = self.source.scan_processes  # type: ignore[attr-defined]
-        generation = getattr(self.source, "generation", 0)
-        result = call_abandonable(lambda: scan(snapshot), lambda: worker.is_cancelled)
+        source = self.source
+        assert isinstance(source, ScanningSource)  # the scan timer runs only for such a source
+        generation = getattr(source, "generation", 0)
+        result = call_abandonable(lambda: source.scan_processes(snapshot), lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled and generation == getattr(self.source, "generation", 0):
             self.post_message(ScanReady(result))
 

@@ -7,15 +7,14 @@ under --read-only. After an action it asks the shell for a snapshot so the table
 change; a created object is selected once it appears. Quitting ends the running operations
 (fast: SIGTERM, reaped) and prints what that did.
 
-The shell provides: `read_only`, `snapshot`, `active_view`, `_active_kind_view()`,
-`request_poll()` and `jump_to(row_key)`, and calls `panels_snapshot_applied()` after
-applying a snapshot.
+What it needs of the app shell is `shell` (ui.shell.Shell); the shell calls
+`panels_snapshot_applied()` after applying a snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -44,7 +43,7 @@ from ipcscope.actions import (
 )
 from ipcscope.actions.removal import plan_removal
 from ipcscope.actions.runner import OperationRunner, RunningOperation
-from ipcscope.model import KINDS, IpcObject, PosixShm, SemSet, ShmSegment
+from ipcscope.model import KINDS, IpcObject, Kind, PosixShm, SemSet, ShmSegment
 from ipcscope.ui.panels.action_form import ActionForm
 from ipcscope.ui.panels.action_menu import ActionMenu
 from ipcscope.ui.panels.confirm_remove import ConfirmRemove
@@ -52,6 +51,9 @@ from ipcscope.ui.panels.operations import OperationsScreen, outcome_text
 from ipcscope.ui.panels.outcome import ActionDone, OperationChanged, object_label
 from ipcscope.ui.panels.semop_builder import SemopBuilder
 from ipcscope.ui.panels.shm_viewer import ShmViewer
+
+if TYPE_CHECKING:
+    from ipcscope.ui.shell import Shell
 
 #: Seconds between runner polls while the app runs (reports "semop done" and refreshes).
 RUNNER_POLL_SECONDS = 0.25
@@ -109,19 +111,7 @@ class AppPanels(App[None]):
         self.runner = runner or OperationRunner()
         self._jump_when_shown: str | None = None
 
-    # ---- what the shell provides (see the module docstring)
-
-    read_only: bool
-    snapshot: Any
-
-    def _active_kind_view(self) -> Any:  # pragma: no cover - the shell's
-        raise NotImplementedError
-
-    def request_poll(self) -> None:  # pragma: no cover - the shell's
-        raise NotImplementedError
-
-    def jump_to(self, row_key: str) -> None:  # pragma: no cover - the shell's
-        raise NotImplementedError
+    shell: Shell
 
     # ---- lifecycle
 
@@ -139,13 +129,13 @@ class AppPanels(App[None]):
     # ---- the highlighted object
 
     @property
-    def current_kind(self) -> str | None:
-        view = self._active_kind_view()
+    def current_kind(self) -> Kind | None:
+        view = self.shell._active_kind_view()
         return view.kind if view is not None else None
 
     def highlighted(self) -> IpcObject | None:
         """The object under the cursor of the visible view; None if none or it has vanished."""
-        view = self._active_kind_view()
+        view = self.shell._active_kind_view()
         selected = view.table.selected() if view is not None else None
         if selected is None or selected[1]:
             return None
@@ -158,7 +148,7 @@ class AppPanels(App[None]):
             return True
         if len(self.screen_stack) > 1:
             return False
-        if self.read_only and action in PANEL_CHANGING:
+        if self.shell.read_only and action in PANEL_CHANGING:
             return False
         if action == "operations":
             return True
@@ -169,11 +159,10 @@ class AppPanels(App[None]):
         target = self.highlighted()
         if action in NEEDS_OBJECT and target is None:
             return None
-        if action == "attach" and not self.acts_here(target):  # type: ignore[arg-type]
+        if action == "attach" and target is not None and not self.acts_here(target):
             return False  # mapped into this process: only objects of its own namespace
-        if action == "all_actions" and not self.actions_on(target):  # type: ignore[arg-type]
-            return False  # e.g. a semaphore set under --read-only: nothing that only reads
-        return True
+        # `A` is hidden when nothing is left, e.g. for a semaphore set under --read-only
+        return action != "all_actions" or (target is not None and bool(self.actions_on(target)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.check_panel_action(action)
@@ -202,7 +191,7 @@ class AppPanels(App[None]):
     def action_attach(self) -> None:
         target = self._target()
         if isinstance(target, (ShmSegment, PosixShm)):
-            self.push_screen(ShmViewer(target, allow_write=not self.read_only))
+            self.push_screen(ShmViewer(target, allow_write=not self.shell.read_only))
 
     def action_send(self) -> None:
         target = self._target()
@@ -224,7 +213,7 @@ class AppPanels(App[None]):
         if isinstance(target, SemSet):
             self.open_action(SemOp, target)
         elif target is not None and target.kind == "psem":
-            self.open_menu(target, [cls for cls in actions_for("psem", read_only=self.read_only)
+            self.open_menu(target, [cls for cls in actions_for("psem", read_only=self.shell.read_only)
                                     if cls.action.startswith("psem-")])
 
     def action_set_values(self) -> None:
@@ -245,7 +234,7 @@ class AppPanels(App[None]):
     def actions_on(self, target: IpcObject) -> list[type[Request]]:
         """What `A` lists for an object: its kind's own actions (not create), then permissions
         and removal, as far as the mode allows."""
-        actions = [cls for cls in actions_for(target.kind, read_only=self.read_only)  # type: ignore[arg-type]
+        actions = [cls for cls in actions_for(target.kind, read_only=self.shell.read_only)
                    if not cls.action.startswith("create")]
         return sorted(actions, key=lambda cls: cls.kind is None)
 
@@ -259,7 +248,7 @@ class AppPanels(App[None]):
             self.poll_operations()
             self.push_screen(OperationsScreen(self.runner))
 
-    # ---- opening dialogs
+    # ---- opening panels
 
     def open_menu(self, target: IpcObject, actions: list[type[Request]]) -> None:
         def chosen(cls: type[Request] | None) -> None:
@@ -271,12 +260,14 @@ class AppPanels(App[None]):
     def open_action(self, cls: type[Request], target: IpcObject | None) -> None:
         """The dialog for one action: SemOp gets the builder, Remove the confirmation, the
         others the generic form."""
-        if self.read_only and cls.changes:
+        if self.shell.read_only and cls.changes:
             self.notify("Read-only mode: nothing can be changed.", severity="warning")
             return
         runner = self.runner_for(target)
         if cls is Remove and target is not None:
-            self.push_screen(ConfirmRemove(plan_removal(self.snapshot, target.ref),
+            snapshot = self.shell.snapshot
+            assert snapshot is not None  # the target was highlighted in a shown snapshot
+            self.push_screen(ConfirmRemove(plan_removal(snapshot, target.ref),
                                            where=getattr(runner, "where", None)))
         elif cls is SemOp and isinstance(target, SemSet):
             self.push_screen(SemopBuilder(target, runner=runner), self._dialog_closed)
@@ -288,13 +279,13 @@ class AppPanels(App[None]):
         if isinstance(result, Created):
             row_key = f"{result.kind}:{result.ident}"
             self._jump_when_shown = row_key
-            self.request_poll()
+            self.shell.request_poll()
 
     # ---- after actions
 
     def on_action_done(self, message: ActionDone) -> None:
         if message.request.changes:
-            self.request_poll()
+            self.shell.request_poll()
 
     def poll_operations(self) -> None:
         for op in self.runner.poll():
@@ -305,14 +296,14 @@ class AppPanels(App[None]):
         self.notify(operation_notice(op), title=f"Operation {op.op_id} ({op.status})",
                     severity="error" if op.status == "failed" else "information")
         if op.status != "running":
-            self.request_poll()
+            self.shell.request_poll()
 
     def panels_snapshot_applied(self) -> None:
         """Select an object created from a form, once the table shows it."""
         row_key = self._jump_when_shown
-        if row_key is not None and self.snapshot is not None and self.snapshot.find(row_key):
+        if row_key is not None and self.shell.snapshot is not None and self.shell.snapshot.find(row_key):
             self._jump_when_shown = None
-            self.jump_to(row_key)
+            self.shell.jump_to(row_key)
 
     # ---- the palette
 
@@ -326,7 +317,7 @@ class AppPanels(App[None]):
         if kind is None:
             return
         target = self.highlighted()
-        for cls in actions_for(kind, read_only=self.read_only):  # type: ignore[arg-type]
+        for cls in actions_for(kind, read_only=self.shell.read_only):
             creates = cls.action.startswith("create")
             if not creates and target is None:
                 continue

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ipcscope.model import KIND_TITLES, KINDS, IpcObject, ProcessScan
+from ipcscope.model import KIND_TITLES, KINDS, IpcObject, ProcessScan, SysvObject
 
 if TYPE_CHECKING:
     from ipcscope.ui.app import IpcScopeApp
@@ -25,7 +25,7 @@ DISCOVER_LIMIT = 30
 def describe(obj: IpcObject) -> str:
     """"shm 3  key 0x0000162e  root" / "pmq /jobs  root": the words a user would search for."""
     where = f"  ipc:[{obj.ns}]" if obj.ns is not None else ""  # ids repeat across namespaces
-    if hasattr(obj, "key_text"):
+    if isinstance(obj, SysvObject):
         return f"{obj.kind} {obj.id}  key {obj.key_text}  {obj.owner}{where}"
     return f"{obj.kind} {obj.name}  {obj.owner}{where}"
 
@@ -41,7 +41,7 @@ def process_objects(scan: ProcessScan | None) -> dict[int, tuple[str, list[str]]
     for key, waiters in scan.waiters.items():
         for waiter in waiters:
             found.setdefault(waiter.pid, (waiter.comm, set()))[1].add(key)
-    order = {kind: n for n, kind in enumerate(KINDS)}
+    order: dict[str, int] = {kind: n for n, kind in enumerate(KINDS)}
     return {pid: (comm, sorted(keys, key=lambda k: (order.get(k.split(":", 1)[0], 99), k)))
             for pid, (comm, keys) in sorted(found.items())}
 
@@ -56,7 +56,7 @@ class JumpProvider(Provider):
     """Jump to any object of the last applied snapshot."""
 
     def _targets(self) -> Iterator[tuple[str, str, Callable[[], None]]]:
-        app: IpcScopeApp = self.app  # type: ignore[assignment]
+        app = cast("IpcScopeApp", self.app)  # the palette of IpcScopeApp
         snapshot = app.snapshot
         if snapshot is None:
             return
@@ -67,14 +67,12 @@ class JumpProvider(Provider):
             yield text, f"{help_text}  (filter pid:{pid})", partial(app.show_process, pid)
 
     async def discover(self) -> Hits:
-        app: IpcScopeApp = self.app  # type: ignore[assignment]
         for count, (text, help_text, command) in enumerate(self._targets()):
             if count >= DISCOVER_LIMIT:
                 break
             yield DiscoveryHit(text, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        app: IpcScopeApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
         for text, help_text, command in self._targets():
             score = matcher.match(text)

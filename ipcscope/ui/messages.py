@@ -1,13 +1,21 @@
-"""Messages between the poll worker and the UI thread."""
+"""Messages from worker threads to the UI thread: the only way their results come back.
+
+A worker posts one (post_message is thread-safe) and the app handles it on the UI thread, as any
+Textual message: the poll and the process scan, and the labs' start, steps, stop and checks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from ipcscope.model import Snapshot
 from ipcscope.ui.data.sources import ScanResult
+
+if TYPE_CHECKING:
+    from ipcscope.labs.lab import Check
 
 
 @dataclass
@@ -28,3 +36,45 @@ class ScanReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ScanReady)
+
+
+# --------------------------------------------------------------------------- labs: from their workers
+
+
+@dataclass
+class LabStarted(Message):
+    """LabSession.start() returned (a notice about what it cleaned first, or None) or failed."""
+
+    notice: str | None
+    error: BaseException | None
+
+
+@dataclass
+class LabStepped(Message):
+    """LabSession.next() or back() returned or failed."""
+
+    step: object
+    error: BaseException | None
+
+
+@dataclass
+class LabStopped(Message):
+    """LabSession.stop() returned its report or failed."""
+
+    report: object
+    error: BaseException | None
+
+
+@dataclass
+class LabChecked(Message):
+    """LabSession.check() said whether the kernel shows what the step promises, or failed."""
+
+    check: Check | None
+    error: BaseException | None
+
+
+@dataclass
+class StaleLabsCleaned(Message):
+    """What the cleanup of labs left by an earlier, killed ipcscope did."""
+
+    notice: str

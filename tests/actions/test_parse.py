@@ -57,10 +57,10 @@ def rejects(cls, fields, field, *, target=None, contains=""):
     return str(caught.value)
 
 
-# --------------------------------------------------------------------------- the brief's example
+# --------------------------------------------------------------------------- the README's example
 
 
-def test_semop_example_from_the_issue() -> None:
+def test_semop_example_of_the_readme() -> None:
     request = SemOp.parse({"id": "32769", "ops": "0:-1:undo 2:+1"}, limits=LIMITS, target=sem_set())
     assert request.ops == (SemOpSpec(0, -1, SEM_UNDO), SemOpSpec(2, 1, 0))
     assert request.c_call() == "semop(32769, {{0, -1, SEM_UNDO}, {2, +1, 0}}, 2)"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 import pytest
 
@@ -15,14 +14,8 @@ def _commands(parser: argparse.ArgumentParser) -> set[str]:
     return set(subparsers.choices)
 
 
-def _present(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
 @pytest.mark.parametrize("module", SUBCOMMAND_MODULES)
 def test_command_table_matches_what_each_module_registers(module: str) -> None:
-    if not _present(module):
-        pytest.skip(f"{module} is not on this branch")
     listed = {command for command, owner in COMMAND_MODULES.items() if owner == module}
     assert _commands(build_parser([module])) == listed
 
@@ -48,14 +41,7 @@ def test_main_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> No
         main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    present = [c for c, m in COMMAND_MODULES.items() if _present(m)]
-    assert present and all(command in text for command in present)
-
-
-def test_a_command_whose_module_is_absent_builds_every_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """So the error lists the commands there are, not an empty choice."""
-    monkeypatch.setitem(COMMAND_MODULES, "nowhere", "ipcscope.cli.no_such_module")
-    assert modules_for(["nowhere"]) == SUBCOMMAND_MODULES
+    assert all(command in text for command in COMMAND_MODULES)
 
 
 def test_interrupt_caught_inside_a_string_exec_still_exits_130(tmp_path) -> None:

@@ -89,15 +89,6 @@ def test_bad_arguments_exit_2_with_one_line(bad):
 # --------------------------------------------------------------------------- real kernel
 
 
-def _real_modules_or_skip() -> None:
-    for name in ("ipcscope.probe", "ipcscope.probe.processes", "ipcscope.core.sem",
-                 "ipcscope.core.shm", "ipcscope.core.msg"):
-        pytest.importorskip(name, reason=f"{name} is not merged yet")
-    from ipcscope import probe
-    if not hasattr(probe, "take_snapshot"):
-        pytest.skip("ipcscope.probe.take_snapshot is not merged yet")
-
-
 def _fork(body: Callable[[], None]) -> int:
     """Run `body` in a child process that never returns into pytest."""
     pid = os.fork()
@@ -172,7 +163,6 @@ def _read_exactly(fd: int, n: int, timeout: float = 5.0) -> bytes:
 @pytest.fixture
 def planted(root_only) -> Iterator[Planted]:
     """Independent processes leave a dead holder, a deadlock, an unmatched receiver and an orphan."""
-    _real_modules_or_skip()
     from ipcscope.core import msg, sem, shm
 
     found = Planted()

@@ -23,7 +23,7 @@ KEYS = {
     ("posix", "shm"): ["name", "perms", "owner", "uid", "gid", "size"],
     ("posix", "sem"): ["name", "perms", "owner", "uid", "gid", "value"],
 }
-# Fields from the process scan (issue 5), after each kind's own fields.
+# Fields from the process scan, after each kind's own fields.
 PROCESS_KEYS = {
     ("sysv", "shm"): ["attached", "nattch_hidden"],
     ("sysv", "msg"): ["waiters"],

@@ -7,7 +7,8 @@ from ipcscope.model import SemOpSpec
 
 def test_sysv_calls():
     assert cc.shmget_call(0x162E, 27, c.IPC_CREAT | 0o600) == "shmget(0x0000162e, 27, IPC_CREAT|0600)"
-    assert cc.shmget_call(0, 4096, c.IPC_CREAT | c.IPC_EXCL | 0o640) == "shmget(IPC_PRIVATE, 4096, IPC_CREAT|IPC_EXCL|0640)"
+    assert (cc.shmget_call(0, 4096, c.IPC_CREAT | c.IPC_EXCL | 0o640)
+            == "shmget(IPC_PRIVATE, 4096, IPC_CREAT|IPC_EXCL|0640)")
     assert cc.shmget_call(0xDEADBEEF, 0, 0) == "shmget(0xdeadbeef, 0, 0)"
     assert cc.shmat_call(3, None, c.SHM_RDONLY) == "shmat(3, NULL, SHM_RDONLY)"
     assert cc.shmat_call(3, 0x7F0000001000, c.SHM_RND) == "shmat(3, 0x7f0000001000, SHM_RND)"

@@ -25,7 +25,8 @@ def test_parse_key_forms(text, key):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "0x", "0x100000000", "4294967296", "-2147483649", "12ab", "1_000", "0o17", "ftok:", "ftok:/tmp", "ftok::1"]
+    "text",
+    ["", "0x", "0x100000000", "4294967296", "-2147483649", "12ab", "1_000", "0o17", "ftok:", "ftok:/tmp", "ftok::1"],
 )
 def test_parse_key_rejects(text):
     with pytest.raises(ValidationError) as caught:

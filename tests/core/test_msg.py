@@ -80,7 +80,8 @@ def test_full_queue_and_timeouts(new_msg):
 def test_timeout_needs_main_thread(new_msg):
     _, msqid = new_msg()
     caught = []
-    thread = threading.Thread(target=lambda: caught.append(pytest.raises(ValidationError, msg.receive, msqid, timeout=0.1)))
+    thread = threading.Thread(
+        target=lambda: caught.append(pytest.raises(ValidationError, msg.receive, msqid, timeout=0.1)))
     thread.start()
     thread.join(5)
     assert caught and caught[0].value.field == "timeout"

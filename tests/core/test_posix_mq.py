@@ -128,4 +128,6 @@ def test_detached_mount_fails_cleanly_as_nobody():
 
     error = run_as_user(as_nobody)
     assert error.errno == errno.EPERM
-    assert str(error) == 'fsopen("mqueue", FSOPEN_CLOEXEC) failed: EPERM: creating a mount needs CAP_SYS_ADMIN (run as root)'
+    assert str(error) == (
+        'fsopen("mqueue", FSOPEN_CLOEXEC) failed: EPERM: creating a mount needs CAP_SYS_ADMIN (run as root)'
+    )

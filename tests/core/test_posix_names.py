@@ -13,7 +13,8 @@ def test_valid_names(validate, name):
 
 
 @pytest.mark.parametrize("validate", VALIDATORS)
-@pytest.mark.parametrize("name", ["", "/", "jobs", "//jobs", "/a/b", "/.", "/..", "/a\0b", "/" + "x" * 256, None, b"/x"])
+@pytest.mark.parametrize(
+    "name", ["", "/", "jobs", "//jobs", "/a/b", "/.", "/..", "/a\0b", "/" + "x" * 256, None, b"/x"])
 def test_invalid_names(validate, name):
     with pytest.raises(ValidationError) as caught:
         validate(name)

@@ -1,7 +1,8 @@
-"""Minimal raw libc IPC calls for the process-scan scenarios.
+"""Bare libc IPC calls for the process-scan scenarios, raising OSError.
 
-Stand-in until `ipcscope.core` (sem, msg, shm, posix_*) is on main: the scenarios only need to make
-real processes block in real calls, so these are bare ctypes wrappers that raise OSError.
+The scenarios choose exactly which syscall a task sleeps in (the raw semop syscall or glibc's
+semtimedop), keep one sembuf array across EINTR retries and block in forked children: choices
+ipcscope.core makes for its callers, so these wrappers stay this thin.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import ctypes.util
 import os
 from collections.abc import Sequence
 
+from ipcscope.core.constants import (  # noqa: F401 - the scenarios use them as ipc.NAME
+    GETALL,
+    IPC_CREAT,
+    IPC_EXCL,
+    IPC_NOWAIT,
+    IPC_RMID,
+    MSG_EXCEPT,
+    MSG_NOERROR,
+    SEM_UNDO,
+    SETALL,
+)
+
 libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
-IPC_CREAT = 0o1000
-IPC_EXCL = 0o2000
-IPC_NOWAIT = 0o4000
-IPC_RMID = 0
-GETALL = 13
-SETALL = 17
-SEM_UNDO = 0x1000
-MSG_NOERROR = 0o10000
-MSG_EXCEPT = 0o20000
 SYS_SEMOP = 65
 PR_SET_DUMPABLE = 4
 

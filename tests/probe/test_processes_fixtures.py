@@ -1,4 +1,4 @@
-"""The scan's parsing and bookkeeping on fixture /proc trees (formats from reference/kernel.md §2-§3).
+"""The scan's parsing and bookkeeping on fixture /proc trees (maps and syscall lines as kernel 6.18 prints them).
 
 Live scenarios are in test_processes_{sysv,posix,nonroot}.py; these cover what a live machine
 cannot show on demand: other architectures, other namespaces, malformed lines, the denial cache.
@@ -17,7 +17,6 @@ import pytest
 from ipcscope.model import PosixSemaphore, PosixShm, Semaphore, SemOpSpec, SemSet, ShmSegment, Snapshot
 from ipcscope.probe.processes import ProcessScanner
 from ipcscope.probe.procfs import parse_maps, parse_stat, parse_status, parse_syscall
-from ipcscope.probe.waits import blocking_operation
 from tests.helpers import NOBODY, run_as_user
 
 OUR_NS = "ipc:[4026531839]"
@@ -110,7 +109,7 @@ def test_parse_status_of_a_kernel_thread_and_a_process() -> None:
     assert leader_gone.user_space
 
 
-def test_parse_syscall_lines_from_kernel_md() -> None:
+def test_parse_syscall_lines_as_the_kernel_prints_them() -> None:
     line = parse_syscall(b"70 0x3 0x5570f72a92a0 0x80 0xfffffffffffffffd 0x0 0x0 0x7ffc 0x7f00\n")
     assert line is not None and line.number == 70 and line.args[3] == 0xFFFFFFFFFFFFFFFD
     assert parse_syscall(b"running\n") is None
@@ -134,19 +133,6 @@ def test_parse_maps_keeps_only_shared_ipc_mappings_and_decodes_the_device() -> N
     assert (spaced.path, spaced.dev, spaced.inode) == ("/dev/shm/with space", os.makedev(0, 27), 160)
     assert big.dev == os.makedev(0x103, 0x1B)
     assert spaced.contains(0x7FEFE359B000) and not spaced.contains(0x7FEFE35AB000)
-
-
-@pytest.mark.parametrize("ops, values, expected", [
-    ([(2, -1, 0x1000), (0, -1, 0)], (0, 0, 1), 0),  # kernel.md: counted on sem0 only after sem2 passes
-    ([(2, -1, 0), (0, -1, 0)], (5, 0, 0), 2),
-    ([(0, 0, 0)], (1,), 0),  # wait for zero
-    ([(0, -1, 0), (0, -1, 0)], (1,), 0),  # the second op sees the first one's effect
-    ([(0, 1, 0), (0, -1, 0), (0, -1, 0)], (0,), 0),
-    ([(0, -1, 0)], (3,), None),  # could proceed now: the values moved on
-    ([(7, -1, 0)], (3,), None),  # no such semaphore
-])
-def test_blocking_operation(ops, values, expected) -> None:
-    assert blocking_operation([SemOpSpec(*op) for op in ops], values) == expected
 
 
 # --------------------------------------------------------------------------- the scan

@@ -142,7 +142,7 @@ def test_since_is_kept_across_scans_and_new_for_a_new_wait(semaphore_set: int) -
     now = [5000.0]
     scanner = ProcessScanner(clock=lambda: now[0])
     with children() as kids:
-        pid = kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
+        kids.spawn(lambda: ipc.semop(semid, [(0, -1, 0)]))
         first = poll(scanner, sem_snapshot(semid), waiters_count(row, 1))
         now[0] = 5060.0
         second = scanner.scan(sem_snapshot(semid)())

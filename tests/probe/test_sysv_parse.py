@@ -44,8 +44,8 @@ def test_shm_all_columns() -> None:
 def test_shm_header_without_rss_and_swap_is_accepted() -> None:
     """Kernels before 4.6 print 14 columns."""
     text = (
-        "       key      shmid perms       size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime\n"
-        " 305419896          3   666    1048576  5958  5964      2     0     0     0     0 1795315626          0 1795315626\n"
+        "       key      shmid perms       size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime\n"  # noqa: E501 - verbatim
+        " 305419896          3   666    1048576  5958  5964      2     0     0     0     0 1795315626          0 1795315626\n"  # noqa: E501
     )
     segments, warnings = parse_shm(text)
     assert warnings == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from textual.widgets import Input
 
@@ -38,5 +40,12 @@ def make_app(snapshot: Snapshot | None = None, *, clock: FakeClock | None = None
 
 @pytest.fixture(autouse=True)
 def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A blinking Input cursor makes screenshots depend on timing."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    """A blinking Input cursor makes screenshots depend on timing: every Input (the filter, the
+    panels' fields) is made with `cursor_blink` off."""
+    make = Input.__init__
+
+    def make_steady(self: Input, *args: Any, **kwargs: Any) -> None:
+        make(self, *args, **kwargs)
+        self.cursor_blink = False
+
+    monkeypatch.setattr(Input, "__init__", make_steady)

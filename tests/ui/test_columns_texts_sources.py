@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from ipcscope.demo import demo_snapshot
-from ipcscope.model import KINDS, Environment, Snapshot
-from ipcscope.ui.data.sources import LiveSource, StaticSource, call_abandonable
+from ipcscope.model import KINDS, Snapshot
+from ipcscope.ui.data.sources import StaticSource, call_abandonable
 from ipcscope.ui.render import texts
 from ipcscope.ui.render.columns import (
     COLUMNS,
@@ -169,23 +169,6 @@ def test_static_source_returns_what_it_was_given() -> None:
     assert source() is first
     source.set(second)
     assert source() is second and source.calls == 2
-
-
-def test_live_source_without_probe_says_why(monkeypatch) -> None:
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_probe(name, *args, **kwargs):
-        if name == "ipcscope.probe" and args and args[2] and "take_snapshot" in args[2]:
-            raise ImportError("cannot import name 'take_snapshot'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_probe)
-    snapshot = LiveSource(clock=lambda: 123.0)()
-    assert snapshot.taken_at == 123.0
-    assert "probe is not available" in snapshot.warnings[0]
-    assert isinstance(snapshot.environment, Environment)
 
 
 def test_call_abandonable_returns_raises_and_walks_away() -> None:

@@ -8,10 +8,11 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Static
 
+from ipcscope.core.constants import MSG_EXCEPT
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.model import Snapshot, Waiter
 from ipcscope.ui.data.history import History
-from ipcscope.ui.render.waits import MSG_EXCEPT, STOPPED_NOTE
+from ipcscope.ui.render.waits import STOPPED_NOTE
 from ipcscope.ui.widgets.detail import DetailPane, peek_queue
 from ipcscope.ui.widgets.overview import Overview
 from tests.ui.detail_harness import DetailApp, FakePeek, OverviewApp

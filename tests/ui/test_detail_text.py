@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from ipcscope.core.constants import MSG_EXCEPT
 from ipcscope.model import SemOpSpec, Waiter
 from ipcscope.ui.render.gauge import bar, usage_level
 from ipcscope.ui.render.waits import (
-    MSG_EXCEPT,
     blocking_index,
-    msgrcv_matches,
     msgrcv_type_text,
     sem_op_text,
     since_text,
@@ -39,17 +38,12 @@ def test_msgrcv_type_text(msgtyp: int | None, msgflg: int | None, text: str) -> 
     assert msgrcv_type_text(msgtyp, msgflg) == text
 
 
-@pytest.mark.parametrize(("msgtyp", "msgflg", "mtype", "takes"), [
-    (0, 0, 7, True), (5, 0, 5, True), (5, 0, 4, False), (-3, 0, 3, True), (-3, 0, 4, False),
-    (5, MSG_EXCEPT, 5, False), (5, MSG_EXCEPT, 6, True),
-])
-def test_msgrcv_matches(msgtyp: int, msgflg: int, mtype: int, takes: bool) -> None:
-    assert msgrcv_matches(msgtyp, msgflg, mtype) is takes
-
-
-def test_blocking_op_is_the_first_on_the_blocked_semaphore() -> None:
+def test_blocking_op_is_the_one_the_kernel_stops_at() -> None:
     w = Waiter(1, 1, "w", "semop", ops=(SemOpSpec(2, 1), SemOpSpec(0, -1), SemOpSpec(0, -1)), blocked_on=0)
-    assert blocking_index(w) == 1
+    assert blocking_index(w, values=[1, 0, 0]) == 2  # the first -1 on sem 0 passes, the second waits
+    assert blocking_index(w, values=[0, 0, 0]) == 1
+    assert blocking_index(w) == 1  # values unknown: the first operation on the blocked semaphore
+    assert blocking_index(w, values=[2, 0, 0]) == 1  # the values moved on since the scan: the same
     assert blocking_index(Waiter(1, 1, "w", "semop", ops=None, blocked_on=0)) is None
 
 
@@ -91,3 +85,8 @@ def test_bar_widths_and_colours() -> None:
 ])
 def test_first_bytes(data: bytes, text: str) -> None:
     assert first_bytes(data) == text
+
+
+def test_msgrcv_type_text_of_long_min_names_the_bound_the_kernel_uses() -> None:
+    """msgrcv(-LONG_MIN) accepts types up to LONG_MAX: |LONG_MIN| does not fit in a long."""
+    assert msgrcv_type_text(-(2**63), 0) == f"type <= {2**63 - 1}"

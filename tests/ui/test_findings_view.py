@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App, ComposeResult
 
+import ipcscope.ui
 from ipcscope.demo import DEMO_NOW, demo_snapshot
 from ipcscope.doctor import Finding, coverage_notes, diagnose
 from ipcscope.model import ObjectRef
@@ -16,6 +19,8 @@ def demo_findings() -> list[Finding]:
 
 class FindingsApp(App[None]):
     """Just the view, fed once with the demo's findings; records every jump it is asked for."""
+
+    CSS_PATH = Path(ipcscope.ui.__file__).parent / "findings.tcss"  # the app's stylesheet for it
 
     def __init__(self, findings: list[Finding], notes: list[str] | None = None) -> None:
         super().__init__()

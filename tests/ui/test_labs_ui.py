@@ -33,7 +33,8 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, f"timed out: lab {pilot.app.lab_session} busy {pilot.app.lab_busy} {[n.message for n in pilot.app._notifications]}"
+        notes = [n.message for n in pilot.app._notifications]
+        assert time.monotonic() < deadline, f"timed out: lab {pilot.app.lab_session} busy {pilot.app.lab_busy} {notes}"
         await pilot.pause(0.05)
 
 

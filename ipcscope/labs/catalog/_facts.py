@@ -35,7 +35,8 @@ def exited(ctx: LabContext, label: str, code: int = 0) -> tuple[bool, str]:
     status = ctx.returncode(label)
     if status is None:
         return fact(False, f"{who(ctx, label)} is still running (want: {_ended(code)})")
-    return fact(status == code, f"{who(ctx, label)} {_ended(status)}" + ("" if status == code else f" (want: {_ended(code)})"))
+    want = "" if status == code else f" (want: {_ended(code)})"
+    return fact(status == code, f"{who(ctx, label)} {_ended(status)}{want}")
 
 
 def _ended(code: int) -> str:

@@ -153,7 +153,10 @@ LAB = Lab(
                 "Neither can continue, ever. The Waiters of the set show both; the Findings view "
                 "reports a deadlock and names the cycle: P waits for Q, which waits for P."
             ),
-            c_code="kill(P, SIGUSR1);\nkill(Q, SIGUSR1);\n/* P: semop(semid, {1, -1}) blocks;  Q: semop(semid, {0, -1}) blocks */",
+            c_code=(
+                "kill(P, SIGUSR1);\nkill(Q, SIGUSR1);\n"
+                "/* P: semop(semid, {1, -1}) blocks;  Q: semop(semid, {0, -1}) blocks */"
+            ),
             action=go,
             expect=deadlocked,
             focus="locks",
@@ -161,9 +164,10 @@ LAB = Lab(
         Step(
             title="The fix: one lock order for everyone",
             text=(
-                "P and Q are killed together; their SEM_UNDO adjustments release the locks. P2 and Q2 both take lock 0 first, "
-                "then lock 1. Q2 now waits for lock 0 while P2 holds it, but P2 waits for nobody: "
-                "no cycle, no deadlock. (Taking both in one semop call, {{0,-1},{1,-1}}, also works: "
+                "P and Q are killed together; their SEM_UNDO adjustments release the locks. "
+                "P2 and Q2 both take lock 0 first, then lock 1. "
+                "Q2 now waits for lock 0 while P2 holds it, but P2 waits for nobody: no cycle, no deadlock. "
+                "(Taking both in one semop call, {{0,-1},{1,-1}}, also works: "
                 "the kernel applies the operations all at once or not at all.)"
             ),
             c_code="worker(0, 1);   /* P2 */\nworker(0, 1);   /* Q2: same order */",

@@ -42,8 +42,10 @@ def sender_blocked(ctx: LabContext, obs: Observation) -> Check:
     ref = ctx.ref("queue")
     findings = obs.findings_of("queue-full", ref) if ref else []
     return verdict(
-        fact(bool(waiting), f"{who(ctx, 'sender')} waits in msgsnd" if waiting else "the sender is not waiting in msgsnd"),
-        fact(bool(findings), "the doctor reports queue-full" if findings else "the doctor does not report queue-full (yet)"),
+        fact(bool(waiting),
+             f"{who(ctx, 'sender')} waits in msgsnd" if waiting else "the sender is not waiting in msgsnd"),
+        fact(bool(findings),
+             "the doctor reports queue-full" if findings else "the doctor does not report queue-full (yet)"),
     )
 
 

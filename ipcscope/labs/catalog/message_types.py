@@ -90,7 +90,8 @@ def receive_by_type(ctx: LabContext) -> None:
 def received_by_type(ctx: LabContext, obs: Observation) -> Check:
     types = queued_types(ctx, obs)
     facts = [printed(ctx, label, f"got type {want}") for label, _, _, want in RECEIVES]
-    facts.append(fact(types == (1,), f"left in the queue: {list(types or ())}" + ("" if types == (1,) else " (want [1])")))
+    want = "" if types == (1,) else " (want [1])"
+    facts.append(fact(types == (1,), f"left in the queue: {list(types or ())}{want}"))
     return verdict(*facts)
 
 

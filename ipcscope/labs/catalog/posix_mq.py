@@ -62,7 +62,8 @@ def by_priority(ctx: LabContext, obs: Observation) -> Check:
         fact(order[:5] == EXPECTED_ORDER, f"received in order {list(order)}"
              + ("" if order[:5] == EXPECTED_ORDER else f" (want {list(EXPECTED_ORDER)})")),
         fact(curmsgs(ctx, obs) == 0, "the queue is empty"),
-        fact(waiting, f"{who(ctx, 'parent')} waits in mq_receive" if waiting else "the parent is not waiting in mq_receive"),
+        fact(waiting,
+             f"{who(ctx, 'parent')} waits in mq_receive" if waiting else "the parent is not waiting in mq_receive"),
     )
 
 
@@ -84,7 +85,8 @@ def fill(ctx: LabContext) -> None:
 def full(ctx: LabContext, obs: Observation) -> Check:
     count = curmsgs(ctx, obs)
     return verdict(
-        fact(count == MAXMSG, f"curmsgs {count} = mq_maxmsg" if count == MAXMSG else f"curmsgs {count} (want {MAXMSG})"),
+        fact(count == MAXMSG,
+             f"curmsgs {count} = mq_maxmsg" if count == MAXMSG else f"curmsgs {count} (want {MAXMSG})"),
         printed(ctx, "filler", "EAGAIN"),
     )
 

@@ -19,9 +19,10 @@ def set_speeds(ctx: LabContext, producer_ms: int, consumer_ms: int) -> None:
 
 def values(ctx: LabContext, obs: Observation) -> tuple[int, int, int] | None:
     semset = obs.sem(ctx.ident("slots"))
-    if semset is None or not semset.semaphores:
+    if semset is None or semset.semaphores is None or len(semset.semaphores) < 3:
         return None
-    return tuple(s.value for s in semset.semaphores[:3])  # type: ignore[return-value]
+    empty, full, mutex = (s.value for s in semset.semaphores[:3])
+    return empty, full, mutex
 
 
 def blocked_on(ctx: LabContext, obs: Observation, label: str, num: int) -> tuple[bool, str]:
@@ -85,7 +86,8 @@ def flowing(ctx: LabContext, obs: Observation) -> Check:
         running(ctx, "producer"),
         running(ctx, "consumer"),
         fact(0 <= produced - consumed <= SLOTS,
-             f"produced {produced}, consumed {consumed}: {produced - consumed} in the buffer (never more than {SLOTS})"),
+             f"produced {produced}, consumed {consumed}: "
+             f"{produced - consumed} in the buffer (never more than {SLOTS})"),
         fact(now is not None and now[0] + now[1] in (SLOTS, SLOTS - 1, SLOTS - 2),
              f"empty + full = {now[0] + now[1] if now else '?'} (the slot being worked on is in neither)"),
     )

@@ -76,7 +76,7 @@ class History:
         if names is None or metric not in names:
             return []
         i = names.index(metric)
-        return [float(v[i]) for v in self._values[row_key] if v[i] is not None]
+        return [float(value) for v in self._values[row_key] if (value := v[i]) is not None]
 
 
 def _own_row_key(kind: str, ident: object, ns: int | None) -> str:

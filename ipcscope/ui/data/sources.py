@@ -6,15 +6,20 @@ touching the kernel, and what lets `--demo` and the screenshots show the same da
 
 from __future__ import annotations
 
-import getpass
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
-from ipcscope.model import Environment, ProcessScan, Snapshot
+from ipcscope.model import ProcessScan, Snapshot
+from ipcscope.probe import take_snapshot
+from ipcscope.probe.names import NameCache
+
+if TYPE_CHECKING:
+    from ipcscope.probe.processes import ProcessScanner
+
+T = TypeVar("T")
 
 
 class SnapshotSource(Protocol):
@@ -55,6 +60,7 @@ def with_scan(snapshot: Snapshot, scan: ScanResult | None) -> Snapshot:
     return replace(snapshot, processes=scan.processes)
 
 
+@runtime_checkable
 class ScanningSource(Protocol):
     """A source that can also scan processes, on the app's slower cadence (in a worker thread)."""
 
@@ -64,21 +70,18 @@ class ScanningSource(Protocol):
 
 
 class LiveSource:
-    """The real system, through `ipcscope.probe.take_snapshot` (imported on first use).
+    """The real system, through `ipcscope.probe.take_snapshot`.
 
     `source()` reads only the object tables, which is fast; `scan_processes()` (who holds, who
     waits) walks every process and runs on its own slower cadence, so a slow scan never delays
-    the tables. The import is lazy so that the app starts (and says why it is empty) even in a
-    tree where the probe is missing or broken, instead of failing before the first frame.
+    the tables. The process scanner is imported with the first scan, after the first frame.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time, *, scan: bool = True,
-                 ns: str | None = None) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, ns: str | None = None) -> None:
         """`ns`: the namespaces to show first, as `--ns` names them (None: ipcscope's own)."""
         self._clock = clock
-        self.scans = scan
-        self._names: object | None = None  # the probe's uid/gid name cache, kept across polls
-        self._scanner: object | None = None  # kept across scans: "waiting since", denials
+        self._names = NameCache()  # uid/gid names, kept across polls
+        self._scanner: ProcessScanner | None = None  # kept across scans: "waiting since", denials
         self.namespaces = NamespaceChoice(ns)
 
     @property
@@ -96,57 +99,29 @@ class LiveSource:
 
     def census(self) -> Snapshot:
         """Every namespace with its objects (no per-object details), for the picker."""
-        return self.namespaces.census(self._name_cache())
-
-    def _name_cache(self) -> object:
-        if self._names is None:
-            from ipcscope.probe.names import NameCache
-
-            self._names = NameCache()
-        return self._names
+        return self.namespaces.census(self._names)
 
     def __call__(self) -> Snapshot:
         if self.namespaces.selection != "own":
-            return self.namespaces.snapshot(self._name_cache())
-        try:
-            from ipcscope.probe import take_snapshot  # type: ignore[attr-defined]
-        except ImportError as error:
-            return self._unavailable(f"The probe is not available ({error}); nothing can be shown.")
-        if self._names is None:
-            try:
-                from ipcscope.probe.names import NameCache
-            except ImportError:
-                return take_snapshot()
-            self._names = NameCache()
+            return self.namespaces.snapshot(self._names)
         return take_snapshot(names=self._names)
 
     def scan_processes(self, snapshot: Snapshot) -> ScanResult:
         """Who holds and who waits on `snapshot`'s objects. A failing scan must not stop the
-        tables: it becomes a warning and snapshots go without processes ("-" columns)."""
+        tables: it becomes a warning on every snapshot, and they go without processes ("-")."""
         try:
-            from ipcscope.probe import ProcessScanner  # type: ignore[attr-defined]
+            from ipcscope.probe.processes import ProcessScanner
             from ipcscope.probe.queued import waited_queue_types
-        except ImportError:
-            return ScanResult(None)
-        if self._scanner is None:
-            self._scanner = ProcessScanner(clock=self._clock)
-        try:
-            scan = self._scanner.scan(snapshot)  # type: ignore[attr-defined]
+
+            if self._scanner is None:
+                self._scanner = ProcessScanner(clock=self._clock)
+            scan = self._scanner.scan(snapshot)
             if snapshot.namespaces:
                 return ScanResult(scan, self.namespaces.queued_types(replace(snapshot, processes=scan)))
             types = waited_queue_types(replace(snapshot, processes=scan))
         except Exception as error:  # noqa: BLE001 - reported, never fatal
             return ScanResult(None, warning=f"The process scan failed: {error}")
         return ScanResult(scan, types)
-
-    def _unavailable(self, why: str) -> Snapshot:
-        uid = os.geteuid()
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = str(uid)
-        environment = Environment(hostname=os.uname().nodename, user=user, uid=uid)
-        return Snapshot(taken_at=self._clock(), environment=environment, warnings=(why,))
 
 
 class NamespaceChoice:
@@ -268,8 +243,8 @@ class StaticSource:
             return self._snapshot
 
 
-def call_abandonable(fn: Callable[[], Snapshot], is_cancelled: Callable[[], bool],
-                     check_every: float = 0.05) -> Snapshot | None:
+def call_abandonable(fn: Callable[[], T], is_cancelled: Callable[[], bool],
+                     check_every: float = 0.05) -> T | None:
     """Call `fn` in a daemon thread; return its result, or None as soon as `is_cancelled()`.
 
     Textual runs thread workers in asyncio's default executor, which is joined when the app
@@ -278,13 +253,14 @@ def call_abandonable(fn: Callable[[], Snapshot], is_cancelled: Callable[[], bool
     not) on its own, and daemon threads are never joined at interpreter exit.
     """
     done = threading.Event()
-    outcome: dict[str, object] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            outcome["value"] = fn()
+            values.append(fn())
         except BaseException as error:  # noqa: BLE001 - re-raised in the waiting worker
-            outcome["error"] = error
+            errors.append(error)
         finally:
             done.set()
 
@@ -292,6 +268,6 @@ def call_abandonable(fn: Callable[[], Snapshot], is_cancelled: Callable[[], bool
     while not done.wait(check_every):
         if is_cancelled():
             return None
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
+    if errors:
+        raise errors[0]
+    return values[0]

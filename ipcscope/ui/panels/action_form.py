@@ -85,8 +85,8 @@ class ActionForm(ActionScreen):
                 values[spec.name] = widget.value
             elif isinstance(widget, Select):
                 values[spec.name] = None if widget.value is Select.NULL else str(widget.value)
-            else:
-                values[spec.name] = widget.value  # type: ignore[attr-defined]
+            elif isinstance(widget, Input):
+                values[spec.name] = widget.value
         return values
 
     def show_problems(self, current: Preview) -> list[str]:
@@ -123,4 +123,7 @@ class ActionForm(ActionScreen):
     def set_field(self, name: str, value: str | bool) -> None:
         """Fill one input as if typed (tests, and callers that prefill after mounting)."""
         widget = self.query_one(f"#field-{name}")
-        widget.value = value  # type: ignore[attr-defined]
+        if isinstance(widget, Checkbox):
+            widget.value = bool(value)
+        elif isinstance(widget, Input | Select):
+            widget.value = str(value)

@@ -23,28 +23,7 @@ from ipcscope.actions import Request
 class ActionMenu(ModalScreen[type[Request] | None]):
     """Pick one action; enter runs it, escape closes."""
 
-    DEFAULT_CSS = """
-    ActionMenu {
-        align: center middle;
-    }
-    ActionMenu > #menu {
-        width: 64;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary 70%;
-        background: $surface;
-        padding: 0 1;
-    }
-    ActionMenu #menu-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    ActionMenu OptionList {
-        height: auto;
-        max-height: 20;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     AUTO_FOCUS = "#menu-options"
 

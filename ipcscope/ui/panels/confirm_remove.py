@@ -41,45 +41,7 @@ def bullets(lines: tuple[str, ...]) -> Table:
 class ConfirmRemove(ModalScreen[bool]):
     """Asks before removing one object; escape or Cancel removes nothing."""
 
-    DEFAULT_CSS = """
-    ConfirmRemove {
-        align: center middle;
-    }
-    ConfirmRemove > #dialog {
-        width: 84;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        padding: 0 1;
-        border: thick $error 70%;
-        background: $surface;
-    }
-    ConfirmRemove #remove-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    ConfirmRemove #remove-consequences {
-        height: auto;
-    }
-    ConfirmRemove #remove-call {
-        margin-top: 1;
-        padding: 0 1;
-        background: $boost;
-    }
-    ConfirmRemove #remove-outcome {
-        margin-top: 1;
-        color: $text-error;
-        height: auto;
-    }
-    ConfirmRemove #remove-buttons {
-        height: auto;
-        align-horizontal: right;
-        margin-top: 1;
-    }
-    ConfirmRemove #remove-buttons Button {
-        margin-left: 2;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="remove.cancel"),

@@ -55,30 +55,7 @@ def age_text(op: RunningOperation, now: float) -> str:
 class OperationsScreen(ModalScreen[None]):
     """A table of the runner's operations; c cancels the highlighted one."""
 
-    DEFAULT_CSS = """
-    OperationsScreen {
-        align: center middle;
-    }
-    OperationsScreen > #operations-box {
-        width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary 70%;
-        background: $surface;
-        padding: 0 1;
-    }
-    OperationsScreen #operations-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-    OperationsScreen DataTable {
-        height: auto;
-        max-height: 20;
-    }
-    OperationsScreen #operations-empty {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     AUTO_FOCUS = "#operations"
 
@@ -124,8 +101,8 @@ class OperationsScreen(ModalScreen[None]):
         now = self.clock()
         operations = self.runner.operations
         wanted = {str(op.op_id): op for op in operations}
-        for key in [key.value for key in table.rows if key.value not in wanted]:
-            table.remove_row(key)
+        for row_key in [key for key in table.rows if key.value not in wanted]:
+            table.remove_row(row_key)
         for key, op in wanted.items():
             status = Text(op.status, STATUS_STYLES[op.status])
             cells = (str(op.op_id), str(op.pid), status, age_text(op, now), Text(op.c_call),

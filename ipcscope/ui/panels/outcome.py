@@ -94,5 +94,5 @@ def object_label(obj: IpcObject | None) -> str:
         return ""
     owner = obj.owner or str(obj.uid)
     if isinstance(obj, SysvObject):
-        return f"{obj.kind} {obj.id} (key {format_key(obj.key)}, owner {owner})"  # type: ignore[attr-defined]
-    return f"{obj.kind} {obj.name} (owner {owner})"  # type: ignore[attr-defined]
+        return f"{obj.kind} {obj.id} (key {format_key(obj.key)}, owner {owner})"
+    return f"{obj.kind} {obj.name} (owner {owner})"

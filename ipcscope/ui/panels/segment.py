@@ -95,8 +95,8 @@ class PosixSegment:
     def refresh_size(self) -> None:
         """The size may change (ftruncate by its owner): stat the object again."""
         current = posix_file_object("pshm", self.name)
-        if current is not None:
-            self._size = current.size  # type: ignore[union-attr]
+        if isinstance(current, PosixShm):
+            self._size = current.size
 
     @property
     def size(self) -> int:
@@ -112,7 +112,7 @@ class PosixSegment:
         length = min(length, max(self._size - offset, 0))
         if length <= 0:
             return b""
-        return PosixShmRead(name=self.name, offset=offset, length=length).run().data  # type: ignore[attr-defined]
+        return PosixShmRead(name=self.name, offset=offset, length=length).run().data
 
     def write(self, request: ShmWrite | PosixShmWrite) -> str:
         assert isinstance(request, PosixShmWrite)

@@ -109,26 +109,7 @@ class SemOpRow(Vertical):
 class SemopBuilder(ActionScreen):
     """Rows of operations on the target set, one semop call; add and remove rows."""
 
-    DEFAULT_CSS = """
-    SemopBuilder #ops-head {
-        padding-left: 14;
-        color: $text-muted;
-    }
-    SemopBuilder #ops {
-        height: auto;
-    }
-    SemopBuilder #add-op {
-        margin-left: 14;
-        margin-top: 1;
-    }
-    SemopBuilder .timeout-row {
-        height: 1;
-        margin-top: 1;
-    }
-    SemopBuilder #field-timeout {
-        width: 36;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     def __init__(self, target: SemSet, *, runner: OperationRunner | None = None,
                  limits: ActionLimits | None = None, ops: Iterable[SemOpSpec] = ()) -> None:

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
-from ipcscope.actions import ActionLimits, PosixShmWrite, ShmWrite, preview, read_limits
+from ipcscope.actions import ActionLimits, PosixShmWrite, Preview, ShmWrite, preview, read_limits
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import PosixShm, ShmSegment
 from ipcscope.ui.panels.outcome import ActionDone, describe_error, object_label
@@ -33,70 +33,7 @@ REFRESH_SECONDS = 0.5
 class ShmViewer(ModalScreen[None]):
     """The bytes of one segment, refreshed live; writing in write mode."""
 
-    DEFAULT_CSS = """
-    ShmViewer {
-        align: center middle;
-    }
-    ShmViewer > #viewer {
-        width: 100%;
-        height: 100%;
-        border: thick $primary 70%;
-        background: $surface;
-        padding: 0 1;
-    }
-    ShmViewer #viewer-title {
-        text-style: bold;
-    }
-    ShmViewer #viewer-state {
-        color: $text-muted;
-    }
-    ShmViewer #hex {
-        height: 1fr;
-        margin-top: 1;
-    }
-    ShmViewer #viewer-error {
-        color: $text-error;
-        height: auto;
-    }
-    ShmViewer #write-row {
-        height: 1;
-        margin-top: 1;
-    }
-    ShmViewer #write-row, ShmViewer #write-call, ShmViewer #write-note {
-        display: none;
-    }
-    ShmViewer.-writable #write-row, ShmViewer.-writable #write-call, ShmViewer.-writable #write-note {
-        display: block;
-    }
-    ShmViewer #write-row Label {
-        padding-right: 1;
-    }
-    ShmViewer #write-offset {
-        width: 12;
-        margin-right: 2;
-    }
-    ShmViewer #write-data {
-        width: 1fr;
-        margin-right: 2;
-    }
-    ShmViewer #write-hex {
-        width: auto;
-        margin-right: 2;
-    }
-    ShmViewer #write-call {
-        padding: 0 1;
-        background: $boost;
-    }
-    ShmViewer #write-note {
-        height: auto;
-    }
-    ShmViewer #write-note.-error {
-        color: $text-error;
-    }
-    ShmViewer #write-note.-ok {
-        color: $text-success;
-    }
-    """
+    CSS_PATH = "panels.tcss"
 
     #: nothing focused at first: the keys scroll the view; the write row takes focus in write mode
     AUTO_FOCUS = ""
@@ -219,7 +156,7 @@ class ShmViewer(ModalScreen[None]):
         except (IpcError, ValidationError) as error:
             self._error(describe_error(error))
             return
-        changed = frozenset()
+        changed: frozenset[int] = frozenset()
         if self._shown is not None:
             changed = changed_offsets(self._shown[1], self._shown[0], data, self.view_offset)
         self._shown = (self.view_offset, data)
@@ -295,7 +232,7 @@ class ShmViewer(ModalScreen[None]):
                 "data": self.query_one("#write-data", Input).value,
                 "hex": self.query_one("#write-hex", Checkbox).value}
 
-    def _preview_write(self):  # -> Preview
+    def _preview_write(self) -> Preview:
         current = preview(self._write_action(), self._write_fields(), limits=self.limits,
                           target=self.target)
         call = self.segment.write_call(current.c_call) if self.segment else current.c_call
@@ -334,14 +271,14 @@ class ShmViewer(ModalScreen[None]):
             return
         current = self._preview_write()
         request = current.request
-        if request is None:
+        if not isinstance(request, (ShmWrite, PosixShmWrite)):
             return
         try:
-            call = segment.write(request)  # type: ignore[arg-type]
+            call = segment.write(request)
         except (IpcError, ValidationError) as error:
             self._note(describe_error(error), ok=False)
             return
-        self._note(f"{call}: wrote {len(request.data)} bytes at offset {request.offset}",  # type: ignore[attr-defined]
+        self._note(f"{call}: wrote {len(request.data)} bytes at offset {request.offset}",
                    ok=True)
         self.app.post_message(ActionDone(request, None))
         self.refresh_view()

@@ -47,7 +47,7 @@ def key_rows(app: App, bindings: Iterable[BindingType]) -> tuple[KeyRow, ...]:
 
 def table_bindings(table_class: type[DataTable]) -> list[BindingType]:
     """ObjectTable's own keys plus DataTable's movement keys it does not override."""
-    own = list(Binding.make_bindings(table_class.BINDINGS))
-    own_keys = {b.key for b in own}
+    own: list[BindingType] = list(Binding.make_bindings(table_class.BINDINGS))
+    own_keys = {b.key for b in Binding.make_bindings(own)}
     inherited = [b for b in Binding.make_bindings(DataTable.BINDINGS) if b.key not in own_keys]
-    return own + inherited
+    return [*own, *inherited]

@@ -51,4 +51,4 @@ def _key(value: object) -> Hashable:
         hash(value)  # Style, Color, Span, box constants, functions: their own equality (or identity)
     except TypeError:
         raise _Unkeyable from None
-    return value  # type: ignore[return-value]
+    return value

@@ -1,18 +1,18 @@
 """What a blocked task wants, in words: "sem 0: -1 (SEM_UNDO)", "type <= 3", "any type except 5".
 
-Plain strings, no Textual: the detail pane styles them, and anything else that explains waiters
-(the doctor, `list`) can reuse them. Flag values are the kernel's (include/uapi/linux/{sem,msg}.h).
+Plain strings, no Textual: the detail pane styles them. The kernel's rules behind them (which
+message a msgrcv takes) are core.kernel_rules, which the doctor and the probe ask too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ipcscope.core import kernel_rules
+from ipcscope.core.constants import IPC_NOWAIT, MSG_EXCEPT, SEM_UNDO
+from ipcscope.core.kernel_rules import msgrcv_bound
 from ipcscope.format import duration
 from ipcscope.model import SemOpSpec, Waiter
-
-IPC_NOWAIT = 0o4000
-SEM_UNDO = 0x1000
-MSG_NOERROR = 0o10000
-MSG_EXCEPT = 0o20000
 
 
 def sem_op_text(op: SemOpSpec) -> str:
@@ -22,10 +22,16 @@ def sem_op_text(op: SemOpSpec) -> str:
     return f"sem {op.num}: {what}" + (f" ({', '.join(flags)})" if flags else "")
 
 
-def blocking_index(waiter: Waiter) -> int | None:
-    """Index in `waiter.ops` of the operation that blocks: the first one on `blocked_on`."""
+def blocking_index(waiter: Waiter, values: Sequence[int] | None = None) -> int | None:
+    """Index in `waiter.ops` of the operation that blocks: with the set's `values`, the one the
+    kernel stops at, while that is on the semaphore the scan saw it block on (`blocked_on`);
+    otherwise (values unknown, or moved on since the scan) the first operation on `blocked_on`."""
     if waiter.ops is None or waiter.blocked_on is None:
         return None
+    if values is not None:
+        index = kernel_rules.blocking_index(waiter.ops, values)
+        if index is not None and waiter.ops[index].num == waiter.blocked_on:
+            return index
     for i, op in enumerate(waiter.ops):
         if op.num == waiter.blocked_on:
             return i
@@ -39,21 +45,10 @@ def msgrcv_type_text(msgtyp: int | None, msgflg: int | None) -> str:
     if msgtyp == 0:
         return "any type"
     if msgtyp < 0:
-        return f"type <= {-msgtyp}"
+        return f"type <= {msgrcv_bound(msgtyp)}"
     if msgflg is not None and msgflg & MSG_EXCEPT:
         return f"any type except {msgtyp}"
     return f"type {msgtyp}"
-
-
-def msgrcv_matches(msgtyp: int, msgflg: int | None, mtype: int) -> bool:
-    """Whether msgrcv(msgtyp, msgflg) would take a message of type `mtype` (msgrcv(2) rules)."""
-    if msgtyp == 0:
-        return True
-    if msgtyp < 0:
-        return mtype <= -msgtyp
-    if msgflg is not None and msgflg & MSG_EXCEPT:
-        return mtype != msgtyp
-    return mtype == msgtyp
 
 
 def wants_text(waiter: Waiter) -> str:

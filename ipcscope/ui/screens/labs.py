@@ -8,6 +8,7 @@ can start here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -19,16 +20,15 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ipcscope.labs.lab import Lab
-from ipcscope.ui.widgets.lab_panel import LABS_CSS
 
 READ_ONLY_NOTE = ("Read-only: labs start processes and create IPC objects, so none can start here. "
                   "Run `ipcscope lab run NAME` or ipcscope without --read-only / --demo.")
 
 
 class LabsScreen(ModalScreen[str | None]):
-    DEFAULT_CSS = LABS_CSS
+    CSS_PATH = "../labs.tcss"  # the app loads it too: read once
     AUTO_FOCUS = "#labs-list"
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,l,q", "dismiss", "Close", id="labs.close"),
     ]
 

@@ -23,7 +23,6 @@ from ipcscope.model import (
     IpcObject,
     MsgQueue,
     PosixQueue,
-    PosixSemaphore,
     PosixShm,
     ProcessScan,
     SemSet,
@@ -50,12 +49,10 @@ SECTIONS = ("state", "table", "waiters", "holders", "scan", "perm")
 
 
 def peek_queue(msqid: int) -> Sequence[sysv.PeekedMessage]:
-    """Default `peek`: MSG_COPY every message of the queue; [] when core is absent or refuses."""
-    try:
-        from ipcscope.core.errors import IpcError
-        from ipcscope.core.msg import peek_all
-    except ImportError:  # the core branch is not merged yet
-        return []
+    """Default `peek`: MSG_COPY every message of the queue; [] when the kernel refuses."""
+    from ipcscope.core.errors import IpcError
+    from ipcscope.core.msg import peek_all
+
     try:
         return peek_all(msqid, limit=PEEK_LIMIT)
     except IpcError:
@@ -150,8 +147,12 @@ class DetailPane(Vertical):
             state, perm = sysv.sem_state(obj, ctx), sysv.sysv_perm(obj, ctx)
             table = sysv.semaphores(obj, ctx)
         else:
-            state = {PosixQueue: posix.pmq_state, PosixShm: posix.pshm_state,
-                     PosixSemaphore: posix.psem_state}[type(obj)](obj, ctx)  # type: ignore[operator]
+            if isinstance(obj, PosixQueue):
+                state = posix.pmq_state(obj, ctx)
+            elif isinstance(obj, PosixShm):
+                state = posix.pshm_state(obj, ctx)
+            else:
+                state = posix.psem_state(obj, ctx)
             perm = posix.posix_perm(obj, ctx)
         return {"state": state, "table": table, "waiters": procs.waiters(obj, ctx, types),
                 "holders": procs.holders(obj, ctx), "scan": procs.scan_note(ctx), "perm": perm}

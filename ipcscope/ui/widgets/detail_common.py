@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rich.console import RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
@@ -120,7 +120,7 @@ class _Sparkline(Sparkline):
     """Textual's sparkline measured by its width (its own measure returns the height as the
     maximum width, so Rich tables squeeze it to one cell)."""
 
-    def __rich_measure__(self, console, options) -> Measurement:  # type: ignore[no-untyped-def]
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         width = self.width or options.max_width
         return Measurement(width, width)
 

@@ -14,11 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ipcscope import visibility
+from ipcscope.core.kernel_rules import msgrcv_matches
 from ipcscope.model import IpcObject, ProcessRef, SemSet, ShmSegment, Waiter
 from ipcscope.ui.render.waits import (
     STOPPED_NOTE,
     blocking_index,
-    msgrcv_matches,
     sem_op_text,
     since_text,
     wants_text,
@@ -73,7 +73,8 @@ def waiters(obj: IpcObject, ctx: Context,
     if not found and not hidden:
         none = heading("Waiters", ctx).append(": none" if unseen is None else ": none found", style=ctx.muted)
         return none if unseen is None else Group(none, unseen)
-    entries = [waiter_entry(w, ctx, queued_types) for w in found]
+    values = [s.value for s in obj.semaphores] if isinstance(obj, SemSet) and obj.semaphores else None
+    entries = [waiter_entry(w, ctx, queued_types, values) for w in found]
     return Group(heading("Waiters", ctx, len(found) + hidden), *entries,
                  *([unseen] if unseen is not None else []))
 
@@ -96,7 +97,8 @@ def unseen_waiters(obj: IpcObject, ctx: Context) -> tuple[int, Text | None]:
     return 0, None
 
 
-def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None) -> Group:
+def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None,
+                 values: Sequence[int] | None = None) -> Group:
     """"4418 worker (root) thread 4420 · waiting · blocked for 2m 10s", then, indented (wrapped
     lines too), what it wants."""
     head = process_text(ProcessRef(w.pid, w.comm, w.uid, w.user), ctx)
@@ -113,12 +115,12 @@ def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = N
     if stopped:
         body.append(f"{STOPPED_NOTE}\n", style=ctx.style("text-warning"))
     body.append(wants_text(w), style=ctx.muted)
-    if w.op == "msgrcv" and w.msgtyp is not None and queued_types:
-        if not any(msgrcv_matches(w.msgtyp, w.msgflg, t) for t in queued_types):
-            shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
-            body.append(f"\nno queued message matches (queued types: {shown})",
-                        style=ctx.style("text-error", bold=True))
-    blocking = blocking_index(w)
+    if (w.op == "msgrcv" and w.msgtyp is not None and queued_types
+            and not any(msgrcv_matches(w.msgtyp, w.msgflg, t) for t in queued_types)):
+        shown = ", ".join(map(str, sorted(set(queued_types))[:8]))
+        body.append(f"\nno queued message matches (queued types: {shown})",
+                    style=ctx.style("text-error", bold=True))
+    blocking = blocking_index(w, values)
     ops = w.ops or ()
     for i, op in enumerate(ops):
         body.append(" " if len(ops) == 1 else "\n  ")

@@ -35,10 +35,14 @@ HEX_BYTES = 16
 
 
 class PeekedMessage(Protocol):
-    """What `core.msg.peek` returns: the message type and its bytes."""
+    """What `core.msg.peek` returns: the message type and its bytes (read-only, as in a frozen
+    dataclass)."""
 
-    mtype: int
-    data: bytes
+    @property
+    def mtype(self) -> int: ...
+
+    @property
+    def data(self) -> bytes: ...
 
 
 def sysv_perm(obj: SysvObject, ctx: Context, original_key: int | None = None) -> Group:

@@ -9,7 +9,6 @@ view looks right wherever it is mounted (an app may still override them).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -29,8 +28,6 @@ MIN_MESSAGE_WIDTH = 12
 
 class FindingsView(Vertical):
     """A summary line, a table (severity, kind, object, message) and the full text of the current row."""
-
-    DEFAULT_CSS = (Path(__file__).resolve().parent.parent / "findings.tcss").read_text()
 
     class JumpToObject(Message):
         """The user chose a finding: show its object."""

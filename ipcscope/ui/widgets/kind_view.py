@@ -6,6 +6,8 @@ The detail pane sits beside the table on wide terminals and below it on narrow o
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,7 +36,7 @@ class ClearFilter(Message):
 class FilterBar(Input):
     """`/` opens it; typing filters as you go; enter keeps the filter, escape clears it."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear", "Clear filter", id="filter.clear"),
     ]
 
@@ -45,7 +47,7 @@ class FilterBar(Input):
 class DetailScroll(VerticalScroll):
     """Holds the detail pane so it can take focus and scroll (enter from the table, escape back)."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to table", id="detail.back"),
         Binding("j", "scroll_down", "Scroll down", show=False, id="detail.down"),
         Binding("k", "scroll_up", "Scroll up", show=False, id="detail.up"),
@@ -60,7 +62,7 @@ class DetailScroll(VerticalScroll):
 class KindView(Vertical):
     """The objects of one kind."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort_next", "Sort", tooltip="Sort by the next column", id="view.sort"),
         Binding("S", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order",
                 id="view.reverse"),
@@ -85,7 +87,8 @@ class KindView(Vertical):
                 box.border_title = KIND_TITLES[self.kind]
                 with Horizontal(classes="filter-row"):
                     yield Static("/", classes="filter-label")
-                    yield FilterBar(placeholder="filter by key, id, name or owner; pid:N for a process's objects", classes="filter")
+                    yield FilterBar(placeholder="filter by key, id, name or owner; pid:N for a process's objects",
+                                    classes="filter")
                 yield ObjectTable(self.kind, id=f"table-{self.kind}")
                 yield Static(classes="empty")
             with DetailScroll(classes="detail-box") as detail:

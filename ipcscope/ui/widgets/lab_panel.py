@@ -9,7 +9,6 @@ processes. Styles: `ipcscope/ui/labs.tcss`, loaded as the widget's default CSS.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
 
 from rich.syntax import Syntax
@@ -20,8 +19,6 @@ from textual.widgets import DataTable, Static
 
 from ipcscope.labs.lab import Check, Lab, Step
 from ipcscope.labs.processes import LabProcess
-
-LABS_CSS = (Path(__file__).resolve().parent.parent / "labs.tcss").read_text()
 
 PROCESS_COLUMNS = (("label", "PROCESS"), ("pid", "PID"), ("status", "STATUS"), ("output", "LAST OUTPUT"))
 
@@ -45,8 +42,6 @@ class ShownLab(Protocol):
 
 class LabPanel(Vertical):
     """Step title and text, the step's C code, the current check, the lab's processes, the keys."""
-
-    DEFAULT_CSS = LABS_CSS
 
     def compose(self) -> ComposeResult:
         yield Static(id="lab-title")

@@ -9,21 +9,27 @@ inserts, removals and sorts.
 Objects that appear after the first load are highlighted for NEW_SECONDS; objects that vanish
 linger greyed for LINGER_SECONDS, so a user sees what changed (htop's --highlight-changes). Both
 use the clock the app injects, which keeps tests and snapshots deterministic.
+
+Applying a difference at 5,000 rows reaches into DataTable's internals (its row index, cell
+data and render-cache counter): through the public API removing 1% of the rows took 550 ms
+of CPU instead of 80 (remove_row renumbers every row per call) and each changed cell its own
+refresh. Textual is therefore pinned exactly; tests/ui/test_textual_pin.py names the internals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, RowKey
+from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
 from ipcscope.model import IpcObject, Kind, ProcessScan
 from ipcscope.ui.render.columns import (
@@ -39,6 +45,9 @@ from ipcscope.ui.render.columns import (
     row_tone,
     scan_counts,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsDunderLT
 
 #: Row states besides "normal".
 NEW = "new"
@@ -79,7 +88,7 @@ class ObjectTable(DataTable):
     NEW_SECONDS = 3.0
     LINGER_SECONDS = 3.0
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_detail", "Detail", tooltip="Focus the detail pane", id="table.detail"),
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
@@ -242,7 +251,7 @@ class ObjectTable(DataTable):
             reverse = not self.sort_reverse if column_key == self.sort_column else False
         self.sort_column, self.sort_reverse = column_key, reverse
         for column in self.spec:
-            self.columns[column.key].label = self._header(column)
+            self.columns[ColumnKey(column.key)].label = self._header(column)
         keep = self.cursor_key
         self._sort()
         self._restore_cursor(keep)
@@ -322,7 +331,7 @@ class ObjectTable(DataTable):
                     texts = self._texts(cells, look, _tiebreak(obj))
                     self.add_row(*texts, key=key)
                     new_tail = self._sort_key(texts[self._sort_index])
-                    resort |= tail is not None and new_tail < tail
+                    resort |= tail is not None and bool(new_tail < tail)
                     tail = new_tail
                 else:
                     resort |= self._update_row(key, obj, cells, look)
@@ -348,16 +357,17 @@ class ObjectTable(DataTable):
         restyle = look != old_look
         resort = False
         tiebreak = _tiebreak(obj)
-        row = self._data[key]  # type: ignore[index]  # RowKey hashes and compares as its str
+        row = self._data[RowKey(key)]
         for column, cell, before in zip(self.spec, cells, old_cells):
             if cell == before and not restyle:
                 continue
             text = self._text(column, cell, look, tiebreak)
-            if column.width is None and cell_len(cell.text) > self.columns[column.key].content_width:
+            column_key = ColumnKey(column.key)
+            if column.width is None and cell_len(cell.text) > self.columns[column_key].content_width:
                 self.update_cell(key, column.key, text, update_width=True)
             else:
                 # What update_cell does, minus a refresh() per cell: _sync refreshes once.
-                row[column.key] = text  # type: ignore[index]
+                row[column_key] = text
                 self._cells_written = True
             if column.key == self.sort_column and cell.sort != before.sort:
                 resort = True
@@ -394,18 +404,18 @@ class ObjectTable(DataTable):
         self.check_idle()
         self.refresh(layout=True)
 
-    def _sort_key(self, cell: SortText) -> tuple:
+    def _sort_key(self, cell: SortText) -> SupportsDunderLT[Any]:
         """Where a cell goes, ascending in display order: unknown values (None) go last both ways."""
         value = cell.sort_value
         key = ((value is None) != self.sort_reverse, value, cell.tiebreak)
-        return _Reversed(key) if self.sort_reverse else key  # type: ignore[return-value]
+        return _Reversed(key) if self.sort_reverse else key
 
     @property
     def _sort_index(self) -> int:
         return next(i for i, column in enumerate(self.spec) if column.key == self.sort_column)
 
     def _last_sort_cell(self) -> SortText:
-        last_key, _ = self.coordinate_to_cell_key((self.row_count - 1, 0))
+        last_key, _ = self.coordinate_to_cell_key(Coordinate(self.row_count - 1, 0))
         return self.get_cell(last_key, self.sort_column)
 
     def _sort(self) -> None:

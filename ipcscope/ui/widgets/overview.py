@@ -84,13 +84,13 @@ class Overview(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("Limits and usage", classes="overview-heading")
-        limits = DataTable(id="overview-limits", cursor_type="none", classes="overview-section")
+        limits: DataTable[Text | str] = DataTable(id="overview-limits", cursor_type="none", classes="overview-section")
         for label in LIMIT_COLUMNS:
             limits.add_column(header(label), key=label)
         yield limits
         yield Static(id="overview-other-limits", classes="overview-section")
         yield Static("Objects", classes="overview-heading")
-        counts = DataTable(id="overview-counts", cursor_type="none", classes="overview-section")
+        counts: DataTable[Text | str] = DataTable(id="overview-counts", cursor_type="none", classes="overview-section")
         for label in COUNT_COLUMNS:
             counts.add_column(header(label), key=label)
         yield counts

@@ -14,7 +14,7 @@ from ipcscope.core import keys, msg, shm
 from ipcscope.model import ObjectRef
 from ipcscope.ui.panels.action_form import ActionForm
 from tests.actions.support import proc_sysvipc
-from tests.helpers import run_as_user, unique_key
+from tests.helpers import drop_privileges, run_as_user, unique_key
 from tests.ui.panels.harness import LIMITS, DialogApp, text_of
 
 SIZE = (100, 36)
@@ -145,25 +145,26 @@ async def test_eexist_with_exclusive_shows_errno_and_explanation() -> None:
 
 
 def test_eacces_for_another_user_shows_errno_and_explanation() -> None:
-    """The non-root path: the form runs in a child that dropped to nobody."""
+    """The non-root path: the form's call is made by a child that dropped to nobody (after its
+    app started as root: the app reads files of this checkout, which nobody may not read)."""
     msqid = msg.create(unique_key(), mode=0o600)
     try:
         queue = find_object(ObjectRef("msg", msqid))
 
-        def drive() -> tuple[str, int]:
-            async def go() -> tuple[str, int]:
-                app = form_app(MsgSend, target=queue)
-                async with app.run_test(size=SIZE) as pilot:
-                    form = app.screen
-                    form.set_field("data", "hello")
-                    form.set_field("nowait", True)
-                    await pilot.pause()
-                    await pilot.press("ctrl+r")
-                    await pilot.pause()
-                    return text_of(form.query_one("#outcome")), len(app.done)
-            return asyncio.run(go())
+        async def go() -> tuple[str, int]:
+            app = form_app(MsgSend, target=queue)
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()  # the form is pushed on mount
+                form = app.screen
+                form.set_field("data", "hello")
+                form.set_field("nowait", True)
+                await pilot.pause()
+                drop_privileges()
+                await pilot.press("ctrl+r")
+                await pilot.pause()
+                return text_of(form.query_one("#outcome")), len(app.done)
 
-        outcome, done = run_as_user(drive)
+        outcome, done = run_as_user(lambda: asyncio.run(go()), uid=0, gid=0)
         assert outcome.startswith("EACCES: ")
         assert f'msgsnd({msqid}, {{1, "hello"}}, 5, IPC_NOWAIT) failed' in outcome
         assert done == 1

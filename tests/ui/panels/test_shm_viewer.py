@@ -98,7 +98,8 @@ async def test_write_mode_writes_and_only_when_allowed(segment) -> None:
         await pilot.pause()
         with shm.attach(segment.id) as check:
             assert check.read(998, 2) == b"\xde\xad"
-        assert text_of(viewer.query_one("#write-note")) == r'memcpy(addr + 998, "\336\255", 2): wrote 2 bytes at offset 998'
+        assert (text_of(viewer.query_one("#write-note"))
+                == r'memcpy(addr + 998, "\336\255", 2): wrote 2 bytes at offset 998')
         assert len(app.done) == 1
 
     app = DialogApp(lambda: ShmViewer(segment, interval=0, limits=LIMITS, allow_write=False))
@@ -154,7 +155,8 @@ async def test_posix_shm_view_and_write() -> None:
             viewer.query_one("#write-offset").value = "8"
             await pilot.press(*"hi")
             await pilot.pause()
-            assert text_of(viewer.query_one("#write-call")) == f'C fd = shm_open("{name}", O_RDWR, 0); pwrite(fd, "hi", 2, 8)'
+            assert (text_of(viewer.query_one("#write-call"))
+                    == f'C fd = shm_open("{name}", O_RDWR, 0); pwrite(fd, "hi", 2, 8)')
             await pilot.press("enter")
             await pilot.pause()
             assert posix_shm.read(name, 8, 2) == b"hi"

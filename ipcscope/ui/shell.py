@@ -1,0 +1,35 @@
+"""What the app shell (IpcScopeApp) gives the mixins that add the action panels and the labs.
+
+AppPanels and AppLabs are Textual Apps for what they use of Textual; what they ask of the shell
+is this Protocol, which IpcScopeApp satisfies (mypy checks it where the app sets `self.shell`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ipcscope.model import Snapshot
+    from ipcscope.ui.data.sources import SnapshotSource
+    from ipcscope.ui.widgets.kind_view import KindView
+
+
+class Shell(Protocol):
+    read_only: bool
+    #: the snapshot shown (None before the first one)
+    snapshot: Snapshot | None
+    source: SnapshotSource
+
+    def request_poll(self) -> None:
+        """Take a snapshot now (the table then shows what an action changed)."""
+
+    def jump_to(self, row_key: str) -> None:
+        """Show object `row_key` ("shm:3"): its view, its row."""
+
+    def kind_view(self, kind: str) -> KindView: ...
+
+    def action_view(self, view: str) -> None:
+        """Switch to a view: "overview", a kind or "findings"."""
+
+    def _active_kind_view(self) -> KindView | None:
+        """The visible kind's view; None on the overview or the findings."""
