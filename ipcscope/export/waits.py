@@ -6,7 +6,7 @@ and is not a waiter until it runs again, as the doctor also holds.
 
 from __future__ import annotations
 
-from ipcscope.doctor import blocking_op
+from ipcscope.core.kernel_rules import blocking_operation
 from ipcscope.model import ObjectRef, ProcessScan, SemSet, Waiter
 
 DECREMENT = "decrement"
@@ -42,7 +42,7 @@ def operation(waiter: Waiter, semset: SemSet | None = None) -> str:
         return UNKNOWN
     blocking = None
     if semset is not None and semset.semaphores is not None:
-        blocking = blocking_op(ops, [s.value for s in semset.semaphores])
+        blocking = blocking_operation(ops, [s.value for s in semset.semaphores])
     if blocking is None and waiter.blocked_on is not None:
         blocking = next((op for op in ops if op.num == waiter.blocked_on and op.op <= 0), None)
     if blocking is None:
