@@ -179,7 +179,7 @@ def doctor_to_json(findings: Iterable[Finding]) -> dict[str, list[dict[str, Any]
 def _finding_to_json(finding: Finding) -> dict[str, Any]:
     ref = finding.object
     where = "name" if isinstance(ref.ident, str) else "id"
-    where_json: dict = {"type": ref.kind, where: ref.ident}
+    where_json: dict[str, Any] = {"type": ref.kind, where: ref.ident}
     if ref.ns is not None:
         where_json["ns"] = ref.ns
     return {

@@ -197,7 +197,7 @@ class ProcessScan:
     def original_key(self, seg: ShmSegment) -> int | None:
         """The key `seg` had at creation, when IPC_RMID reset it (keyed by id in ipcscope's own
         namespace, by row key in another, where ids repeat)."""
-        return self.original_keys.get(seg.id if seg.ns is None else seg.ref.row_key)  # type: ignore[call-overload]
+        return self.original_keys.get(seg.id if seg.ns is None else seg.ref.row_key)
 
     def holders_of(self, ref: ObjectRef | str) -> tuple[ProcessRef, ...]:
         key = ref if isinstance(ref, str) else ref.row_key

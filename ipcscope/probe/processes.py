@@ -194,7 +194,7 @@ class _ScanPass:
         self.processes: dict[int, ProcessRef] = {}
         self.holders: dict[str, set[int]] = defaultdict(set)
         self.waiters: dict[str, list[Waiter]] = defaultdict(list)
-        self.original_keys: dict[int, int] = {}
+        self.original_keys: dict[int | str, int] = {}  # by shmid, or by row key in another namespace
         #: shm row key -> mapping lines found: nattch counts one per mapping
         self.attachments: dict[str, int] = defaultdict(int)
         #: pid -> owner of /proc/PID's files, for the processes that refused us
