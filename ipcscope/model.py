@@ -14,8 +14,9 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 IPC_PRIVATE = 0
 SHM_DEST = 0o1000
@@ -681,6 +682,18 @@ class Snapshot:
     def objects(self, kind: Kind) -> tuple[IpcObject, ...]:
         objects: tuple[IpcObject, ...] = getattr(self, kind)  # the fields are named after the kinds
         return objects
+
+    def with_objects(self, objects: Mapping[Kind, Iterable[IpcObject]]) -> Snapshot:
+        """This snapshot with the objects of each kind in `objects` replaced, the others kept: for
+        code that holds objects by kind, which the fields' types cannot follow. An object under
+        another kind's key is a ValueError, so a field never holds the wrong kind."""
+        changes: dict[str, Any] = {}
+        for kind, found in objects.items():
+            changes[kind] = tuple(found)
+            wrong = next((obj for obj in changes[kind] if obj.kind != kind), None)
+            if wrong is not None:
+                raise ValueError(f"{wrong.ref.row_key} is not a {kind}")
+        return replace(self, **changes)
 
     def all_objects(self) -> list[IpcObject]:
         return [obj for kind in KINDS for obj in self.objects(kind)]

@@ -15,7 +15,6 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 SYSV_KINDS = ("shm", "msg", "sem")
@@ -503,7 +502,7 @@ def _handle_rm(args: argparse.Namespace) -> int:
     from ipcscope.actions.lookup import find_object
     from ipcscope.actions.removal import plan_removal, removal_call
     from ipcscope.core.errors import IpcError
-    from ipcscope.model import Snapshot
+    from ipcscope.model import KINDS, Snapshot
 
     if getattr(args, "read_only", False):
         raise Refused("read-only mode: rm would change IPC objects")
@@ -517,11 +516,9 @@ def _handle_rm(args: argparse.Namespace) -> int:
     if expected is None:
         raise IpcError(errno.ENOENT if args.kind in POSIX_KINDS else errno.EINVAL, where + removal_call(ref),
                        f"there is no {args.kind} {ref.ident}: nothing removed")
-    if inside is None:
-        shown = Snapshot(taken_at=time.time(), **{ref.kind: (expected,)})
-    else:
-        shown = replace(inside.snapshot, **{kind: () for kind in ALL_KINDS if kind != ref.kind},
-                        **{ref.kind: (expected,)})
+    # what the plan describes: this one object, in its namespace's snapshot when it is another's
+    base = Snapshot(taken_at=time.time()) if inside is None else inside.snapshot
+    shown = base.with_objects({kind: (expected,) if kind == expected.kind else () for kind in KINDS})
     plan = plan_removal(_with_processes(shown), expected.ref)
     if not args.yes:
         if not sys.stdin.isatty():

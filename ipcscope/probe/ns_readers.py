@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ipcscope.core.errors import IpcError
-from ipcscope.model import LimitRow, Limits, PosixQueue, Semaphore
+from ipcscope.model import Kind, LimitRow, Limits, PosixQueue, Semaphore
 from ipcscope.probe import limits as limits_module
 from ipcscope.probe import mqueue, sysv
 from ipcscope.probe._fast import build_rows
 from ipcscope.probe.names import NameCache
 
-SYSV_KINDS = ("shm", "msg", "sem")
+SYSV_KINDS: tuple[Kind, ...] = ("shm", "msg", "sem")
 T = TypeVar("T")
 
 

@@ -34,7 +34,7 @@ from ipcscope.probe import posix, sysv
 from ipcscope.probe._fast import build
 from ipcscope.probe.names import NameCache
 from ipcscope.probe.namespaces import Discovery, NamespaceFinder
-from ipcscope.probe.ns_readers import Collected, Reader, ReaderFailed, open_reader
+from ipcscope.probe.ns_readers import SYSV_KINDS, Collected, Reader, ReaderFailed, open_reader
 from ipcscope.probe.snapshot import read_environment, take_snapshot
 
 _SYSV = ("shm", "msg", "sem")
@@ -45,7 +45,7 @@ class _Part:
     """What one namespace contributed to the snapshot."""
 
     namespace: IpcNamespace
-    objects: dict[str, tuple[IpcObject, ...]]
+    objects: dict[Kind, tuple[IpcObject, ...]]
     mqueue_source: str
     warnings: tuple[str, ...]
 
@@ -152,7 +152,7 @@ class NamespaceProbe:
     def _own_part(self, namespace: IpcNamespace, wanted: tuple[Kind, ...], details: bool) -> _Part:
         own = take_snapshot(kinds=[k for k in wanted if k not in ("pshm", "psem")], details=details,
                             names=self.names)
-        objects: dict[str, tuple[IpcObject, ...]] = {
+        objects: dict[Kind, tuple[IpcObject, ...]] = {
             kind: tuple(_stamped(obj, namespace.inode) for obj in own.objects(kind))
             for kind in ("shm", "msg", "sem", "pmq") if kind in wanted}
         return _Part(replace(namespace, limits=own.limits), objects, own.mqueue_source,
@@ -163,8 +163,11 @@ class NamespaceProbe:
         reader = self._readers.get(namespace.inode)
         if reader is not None and reader.translates_ids:
             _translate_ids(found, self.proc_root, namespace.pid, self.names)
-        objects: dict[str, tuple[IpcObject, ...]] = {}
-        for kind, columns in found.columns.items():
+        objects: dict[Kind, tuple[IpcObject, ...]] = {}
+        for kind in SYSV_KINDS:
+            columns = found.columns.get(kind)
+            if columns is None:
+                continue
             columns["ns"] = [namespace.inode] * len(columns["id"])
             objects[kind] = sysv.build(kind, columns)
         if "pmq" in wanted:
@@ -215,7 +218,7 @@ class NamespaceProbe:
             parts[index] = replace(part, objects=objects, warnings=tuple(warnings))
 
     def _merge(self, taken_at: float, parts: list[_Part], notes: tuple[str, ...]) -> Snapshot:
-        found: dict[str, list[IpcObject]] = {kind: [] for kind in KINDS}
+        found: dict[Kind, list[IpcObject]] = {kind: [] for kind in KINDS}
         warnings: list[str] = []
         for part in parts:
             for kind, objects in part.objects.items():
@@ -226,14 +229,12 @@ class NamespaceProbe:
         first = next((p for p in readable if p.namespace.own), readable[0] if readable else None)
         return Snapshot(
             taken_at=taken_at,
-            shm=tuple(found["shm"]), msg=tuple(found["msg"]), sem=tuple(found["sem"]),  # type: ignore[arg-type]
-            pmq=tuple(found["pmq"]), pshm=tuple(found["pshm"]), psem=tuple(found["psem"]),  # type: ignore[arg-type]
             limits=(first.namespace.limits or Limits()) if first else Limits(),
             environment=read_environment(self.proc_root, self.names),
             mqueue_source=first.mqueue_source if first else "none",
             warnings=tuple(warnings),
             namespaces=tuple(part.namespace for part in parts),
-        )
+        ).with_objects(found)
 
     # ------------------------------------------------------------------ queued messages
 
