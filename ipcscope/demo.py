@@ -8,11 +8,17 @@ may not read, and POSIX objects of each kind. Times are fixed around DEMO_NOW; P
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import TypedDict
 
+from ipcscope.core.constants import SEM_UNDO
 from ipcscope.model import (
+    KINDS,
     Environment,
     IpcNamespace,
+    IpcObject,
+    Kind,
     LimitRow,
     Limits,
     MsgQueue,
@@ -33,20 +39,37 @@ from ipcscope.model import (
 DEMO_NOW = 1795315800
 T0 = DEMO_NOW - 3600  # objects were created an hour ago
 
-SEM_UNDO = 0x1000
-IPC_NOWAIT = 0o4000
+
+class _Owners(TypedDict):
+    """Owner and creator of a System V object, as keyword arguments of its dataclass."""
+
+    uid: int
+    gid: int
+    cuid: int
+    cgid: int
+    owner: str
+    group: str
+    cowner: str
+    cgroup: str
 
 
-def _root(**kw):
-    return dict(uid=0, gid=0, cuid=0, cgid=0, owner="root", group="root", cowner="root", cgroup="root", **kw)
+def _owned(uid: int, name: str) -> _Owners:
+    """Owned and created by `uid`, whose user and group are both called `name`."""
+    return _Owners(uid=uid, gid=uid, cuid=uid, cgid=uid, owner=name, group=name, cowner=name, cgroup=name)
 
 
-def _alice(**kw):
-    return dict(uid=1000, gid=1000, cuid=1000, cgid=1000, owner="alice", group="alice",
-                cowner="alice", cgroup="alice", **kw)
+def _root() -> _Owners:
+    return _owned(0, "root")
 
 
-def demo_objects() -> dict:
+def _alice() -> _Owners:
+    return _owned(1000, "alice")
+
+
+DemoObjects = dict[Kind, tuple[IpcObject, ...]]
+
+
+def demo_objects() -> DemoObjects:
     shm = (
         ShmSegment(key=0x0000162E, id=3, mode=0o666, size=27, cpid=4101, lpid=4102, nattch=2,
                    atime=DEMO_NOW - 12, dtime=DEMO_NOW - 30, ctime=T0, rss=4096, swap=0, **_root()),
@@ -76,8 +99,7 @@ def demo_objects() -> dict:
         SemSet(key=0x5E5E0002, id=6, mode=0o600, nsems=2, otime=DEMO_NOW - 30, ctime=T0,
                semaphores=(Semaphore(0, 0, 1, 0, 4522), Semaphore(1, 0, 1, 0, 4521)), **_alice()),
         SemSet(key=0x9D1E0F4F, id=49, mode=0o600, nsems=2, otime=None, ctime=T0,
-               semaphores=None, uid=1001, gid=1001, cuid=1001, cgid=1001, owner="bob", group="bob",
-               cowner="bob", cgroup="bob"),
+               semaphores=None, **_owned(1001, "bob")),
     )
     pmq = (
         PosixQueue(name="/jobs", mode=0o644, uid=0, gid=0, owner="root", group="root", mtime=DEMO_NOW - 5,
@@ -193,10 +215,10 @@ def seen_by(scan: ProcessScan, uid: int, *, others: int) -> ProcessScan:
     segments are lost too (they are recovered from a holder's maps)."""
     from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
 
-    holders = {key: kept for key, found in scan.holders.items()
-               if (kept := tuple(p for p in found if p.uid == uid))}
-    waiters = {key: kept for key, found in scan.waiters.items()
-               if (kept := tuple(w for w in found if w.uid == uid))}
+    holders = {key: own for key, found in scan.holders.items()
+               if (own := tuple(p for p in found if p.uid == uid))}
+    waiters = {key: own_waits for key, found in scan.waiters.items()
+               if (own_waits := tuple(w for w in found if w.uid == uid))}
     spots = blind_spots([Refusal(0, 0, 0, "read")] * others, AccessFacts(euid=uid))
     return replace(scan, holders=holders, waiters=waiters, original_keys={}, denied=others,
                    notes=tuple(spot.note for spot in spots), blind_spots=spots)
@@ -205,7 +227,7 @@ def seen_by(scan: ProcessScan, uid: int, *, others: int) -> ProcessScan:
 def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False,
                   processes: bool = True) -> Snapshot:
     """The demo Snapshot; flags give the not-root view, the no-mqueue view and an empty system."""
-    objects = {} if empty else demo_objects()
+    objects: DemoObjects = {} if empty else demo_objects()
     environment = Environment(hostname="labhost", user="root" if root else "alice",
                               uid=0 if root else 1000, ipc_namespace="ipc:[4026531839]")
     warnings: list[str] = []
@@ -228,8 +250,7 @@ def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False
         mqueue_source="detached" if mqueue else "fds",
         warnings=tuple(warnings),
         processes=scan,
-        **objects,
-    )
+    ).with_objects(objects)
 
 
 # --------------------------------------------------------------------------- containers
@@ -251,14 +272,14 @@ def demo_namespaces() -> tuple[IpcNamespace, ...]:
     )
 
 
-def _in(ns: int, objects: tuple) -> tuple:
+def _in(ns: int, objects: Iterable[IpcObject]) -> tuple[IpcObject, ...]:
     return tuple(replace(obj, ns=ns) for obj in objects)
 
 
-def _container_objects() -> dict[int, dict]:
+def _container_objects() -> dict[int, DemoObjects]:
     """What the containers hold: ids that repeat the host's (sem 2, shm 3), a stuck semaphore."""
-    pg = dict(uid=999, gid=999, cuid=999, cgid=999, owner="999", group="999", cowner="999", cgroup="999")
-    db = dict(
+    pg = _owned(999, "999")  # the container's postgres user, which the host does not name
+    db: DemoObjects = dict(
         shm=(ShmSegment(key=0x0052E2C1, id=3, mode=0o600, size=150994944, cpid=5101, lpid=5133,
                         nattch=5, atime=DEMO_NOW - 3, dtime=None, ctime=T0, rss=33554432, swap=0, **pg),),
         sem=(SemSet(key=0x0052E2C2, id=2, mode=0o600, nsems=17, otime=DEMO_NOW - 410, ctime=T0,
@@ -267,7 +288,7 @@ def _container_objects() -> dict[int, dict]:
         psem=(PosixSemaphore(name="/pg-ready", mode=0o600, uid=999, gid=999, owner="999", group="999",
                              mtime=T0, value=1, dev=45, inode=4),),
     )
-    web = dict(
+    web: DemoObjects = dict(
         msg=(MsgQueue(key=0x6D6A0001, id=0, mode=0o660, cbytes=0, qnum=0, lspid=0, lrpid=0, stime=None,
                       rtime=None, ctime=T0, qbytes=16384, queued_types=(), **_root()),),
         pmq=(PosixQueue(name="/jobs", mode=0o600, uid=0, gid=0, owner="root", group="root",
@@ -283,7 +304,7 @@ def demo_namespace_views() -> dict[str, Snapshot]:
     containers = _container_objects()
     worker = Waiter(5140, 5140, "postgres", "semop", uid=999, user="999",
                     ops=(SemOpSpec(4, -1, SEM_UNDO),), blocked_on=4, since=DEMO_NOW - 410)
-    container_scan = {
+    container_scan: dict[int, tuple[dict[str, tuple[ProcessRef, ...]], dict[str, tuple[Waiter, ...]]]] = {
         DEMO_DB_NS: ({"shm:3": tuple(ProcessRef(pid, "postgres", 999, "999") for pid in (5101, 5133, 5134, 5135, 5140)),
                       "psem:/pg-ready": (ProcessRef(5101, "postgres", 999, "999"),)},
                      {"sem:2": (worker,)}),
@@ -295,14 +316,14 @@ def demo_namespace_views() -> dict[str, Snapshot]:
 
     def view(chosen: tuple[IpcNamespace, ...]) -> Snapshot:
         inodes = {ns.inode for ns in chosen}
-        objects: dict[str, tuple] = dict.fromkeys(("shm", "msg", "sem", "pmq", "pshm", "psem"), ())
-        holders: dict = {}
-        waiters: dict = {}
+        objects: DemoObjects = dict.fromkeys(KINDS, ())
+        holders: dict[str, tuple[ProcessRef, ...]] = {}
+        waiters: dict[str, tuple[Waiter, ...]] = {}
         base = own.processes
         assert base is not None
         if DEMO_HOST_NS in inodes:
             for kind in objects:
-                objects[kind] += _in(DEMO_HOST_NS, own.objects(kind))  # type: ignore[arg-type]
+                objects[kind] += _in(DEMO_HOST_NS, own.objects(kind))
             holders.update({f"{key}@{DEMO_HOST_NS}": refs for key, refs in base.holders.items()})
             waiters.update({f"{key}@{DEMO_HOST_NS}": found for key, found in base.waiters.items()})
         for inode, held in containers.items():
@@ -314,7 +335,7 @@ def demo_namespace_views() -> dict[str, Snapshot]:
         scan = replace(base, holders=holders, waiters=waiters,
                        original_keys={f"shm:1@{DEMO_HOST_NS}": 0x30BF698A} if DEMO_HOST_NS in inodes else {},
                        processes={**base.processes, **alive})
-        return replace(own, namespaces=chosen, processes=scan, **objects)
+        return replace(own, namespaces=chosen, processes=scan).with_objects(objects)
 
     views = {"all": view(spaces)}
     views.update({str(ns.inode): view((ns,)) for ns in spaces if not ns.own})
