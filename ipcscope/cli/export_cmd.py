@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from prometheus_client.registry import CollectorRegistry
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export",
         help="Prometheus metrics: stdout, a node_exporter textfile, or /metrics",

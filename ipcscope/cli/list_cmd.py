@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from ipcscope.cli.ns_option import add_ns_option
 
 if TYPE_CHECKING:
-    from ipcscope.model import Kind
+    from ipcscope.cli.ns_option import Chosen
+    from ipcscope.model import Kind, Snapshot
 
 TYPE_CHOICES: tuple[Kind, ...] = ("shm", "msg", "sem", "pmq", "pshm", "psem")
 
@@ -109,7 +110,7 @@ def _list(args: argparse.Namespace) -> int:
         snapshot = take_snapshot(kinds=kinds)
     else:
         with picked:
-            snapshot = picked.probe.snapshot(picked.inodes, kinds=kinds)  # type: ignore[arg-type]
+            snapshot = picked.probe.snapshot(picked.inodes, kinds=kinds)
     if not args.no_processes:
         from ipcscope.probe.processes import scan_processes
 
@@ -130,7 +131,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def run_limits(args: argparse.Namespace) -> int:
     # Usage needs every kind that has a limit, but no per-object values.
-    kinds = ("shm", "msg", "sem", "pmq")
+    kinds: tuple[Kind, ...] = ("shm", "msg", "sem", "pmq")
     picked = _chosen(args)
     if picked is not None:
         with picked:
@@ -152,7 +153,7 @@ def run_limits(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chosen(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _chosen(args: argparse.Namespace) -> Chosen | None:
     """The namespaces of --ns, or None for ipcscope's own (the usual path, nothing imported)."""
     if getattr(args, "ns", None) is None:
         return None
@@ -161,7 +162,7 @@ def _chosen(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return chosen(args)
 
 
-def _namespace_limits(args: argparse.Namespace, snapshot) -> int:  # type: ignore[no-untyped-def]
+def _namespace_limits(args: argparse.Namespace, snapshot: Snapshot) -> int:
     """Limits are per namespace: one table (or JSON object) for each."""
     if args.json:
         from ipcscope.cli.json_output import dumps, limits_document, limits_json, namespace_json

@@ -46,7 +46,8 @@ def action_namespace(args: argparse.Namespace) -> ActionNamespace | None:
     if getattr(args, "ns", None) is None:
         return None
     if hasattr(args, _ATTRIBUTE):
-        return getattr(args, _ATTRIBUTE)  # type: ignore[no-any-return]
+        remembered: ActionNamespace | None = getattr(args, _ATTRIBUTE)
+        return remembered
     from ipcscope.cli.ns_option import chosen
 
     picked = chosen(args)

@@ -20,7 +20,7 @@ INSTALL_HINT = ("ipcscope serve needs the web extra: pip install 'ipcscope[web]'
                 "(in a checkout: pip install -e '.[web]')")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="the app in a web browser, one app per connection (needs the [web] extra)",

@@ -114,10 +114,10 @@ def namespaces_table(snapshot: Snapshot) -> str:
     """`ipcscope ns`: like `lsns -t ipc` (NS NAME NPROCS PID USER COMMAND), plus the objects
     of each kind ("-" where the namespace could not be read)."""
     headers = ["NS", "NAME", "NPROCS", "PID", "USER", *(k.upper() for k in KINDS), "COMMAND"]
-    counts: dict[int | None, dict[str, int]] = {}
+    counts: dict[int | None, dict[Kind, int]] = {}
     for obj in snapshot.all_objects():
         per = counts.setdefault(obj.ns, {})
-        per[obj.kind] = per.get(obj.kind, 0) + 1  # type: ignore[union-attr]
+        per[obj.kind] = per.get(obj.kind, 0) + 1
     rows = []
     for ns in snapshot.namespaces:
         mine = counts.get(ns.inode, {})
