@@ -6,6 +6,8 @@ None. Namespaces that cannot be read are listed, greyed, with the reason, never 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,47 +17,23 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ipcscope.model import KINDS, IpcNamespace, Snapshot
-
-PICKER_CSS = """
-NamespacePicker {
-    align: center middle;
-}
-NamespacePicker > #namespaces {
-    width: 100;
-    max-width: 100%;
-    height: auto;
-    max-height: 90%;
-    border: round $primary;
-    background: $surface;
-    padding: 0 1;
-}
-NamespacePicker #namespaces-list {
-    height: auto;
-    max-height: 30;
-    border: none;
-}
-NamespacePicker #namespaces-note {
-    color: $text-muted;
-    margin-top: 1;
-}
-"""
+from ipcscope.model import KINDS, IpcNamespace, Kind, Snapshot
 
 #: short kind names in the counts, as the tabs name them
 _SHORT = {"shm": "shm", "msg": "msg", "sem": "sem", "pmq": "mq", "pshm": "pshm", "psem": "psem"}
 
 
-def object_counts(census: Snapshot) -> dict[int, dict[str, int]]:
+def object_counts(census: Snapshot) -> dict[int, dict[Kind, int]]:
     """namespace inode -> objects of each kind."""
-    counts: dict[int, dict[str, int]] = {}  # str keys: kinds
+    counts: dict[int, dict[Kind, int]] = {}
     for obj in census.all_objects():
         if obj.ns is not None:
-            per = counts.setdefault(obj.ns, dict.fromkeys(map(str, KINDS), 0))
-            per[obj.kind] += 1  # type: ignore[union-attr]
+            per = counts.setdefault(obj.ns, dict.fromkeys(KINDS, 0))
+            per[obj.kind] += 1
     return counts
 
 
-def counts_text(counts: dict[str, int] | None) -> str:
+def counts_text(counts: dict[Kind, int] | None) -> str:
     """ "sem 2 · mq 1" (kinds with objects only), "no objects", or "" when unknown."""
     if counts is None:
         return ""
@@ -66,9 +44,8 @@ def counts_text(counts: dict[str, int] | None) -> str:
 class NamespacePicker(ModalScreen[str | None]):
     """Choose the namespace the tables show."""
 
-    DEFAULT_CSS = PICKER_CSS
-    AUTO_FOCUS = "#namespaces-list"
-    BINDINGS: list[BindingType] = [
+    AUTO_FOCUS = "#namespaces-list"  # its CSS is in app.tcss
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n,q", "dismiss", "Close", id="namespaces.close"),
     ]
 
@@ -83,7 +60,7 @@ class NamespacePicker(ModalScreen[str | None]):
         with Vertical(id="namespaces") as box:
             box.border_title = "IPC namespaces"
             box.border_subtitle = "enter shows · escape closes"
-            total: dict[str, int] = {kind: sum(c.get(kind, 0) for c in counts.values()) for kind in KINDS}
+            total: dict[Kind, int] = {kind: sum(c.get(kind, 0) for c in counts.values()) for kind in KINDS}
             options = [Option(self._prompt("All namespaces", f"{len(namespaces)} namespaces",
                                            counts_text(total), "all"), id="all")]
             for ns in namespaces:
