@@ -10,13 +10,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 from ipcscope.model import ProcessScan, Snapshot
 from ipcscope.probe import take_snapshot
 from ipcscope.probe.names import NameCache
 
 if TYPE_CHECKING:
+    from ipcscope.probe.ns_snapshot import NamespaceProbe
     from ipcscope.probe.processes import ProcessScanner
 
 T = TypeVar("T")
@@ -33,9 +34,10 @@ class ScanResult:
     """One process scan, with the queues its msgrcv waiters sleep on peeked, for `with_scan`."""
 
     processes: ProcessScan | None
-    #: msqid -> queued message types (see ipcscope.probe.queued); row key -> types for the
-    #: queues of a snapshot over chosen namespaces (ids repeat there)
-    queued_types: dict[int, tuple[int, ...]] | dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: msqid -> queued message types (see ipcscope.probe.queued), for ipcscope's own namespace
+    queued_types: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    #: row key -> queued message types, for a snapshot over chosen namespaces (ids repeat there)
+    queued_by_row_key: dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: why there is no scan (it failed); shown as a snapshot warning
     warning: str | None = None
 
@@ -49,14 +51,15 @@ def with_scan(snapshot: Snapshot, scan: ScanResult | None) -> Snapshot:
         if scan.warning is None:
             return snapshot
         return replace(snapshot, warnings=(*snapshot.warnings, scan.warning))
-    if scan.queued_types and snapshot.namespaces:
+    # only a live scan has any, so the probe is there
+    if scan.queued_by_row_key and snapshot.namespaces:
         from ipcscope.probe.ns_snapshot import with_queued_types as by_row_key
 
-        snapshot = by_row_key(snapshot, scan.queued_types)  # type: ignore[arg-type]
-    elif scan.queued_types:  # only a live scan has any, so the probe is there
+        snapshot = by_row_key(snapshot, scan.queued_by_row_key)
+    elif scan.queued_types and not snapshot.namespaces:
         from ipcscope.probe.queued import with_queued_types
 
-        snapshot = with_queued_types(snapshot, scan.queued_types)  # type: ignore[arg-type]
+        snapshot = with_queued_types(snapshot, scan.queued_types)
     return replace(snapshot, processes=scan.processes)
 
 
@@ -117,7 +120,8 @@ class LiveSource:
                 self._scanner = ProcessScanner(clock=self._clock)
             scan = self._scanner.scan(snapshot)
             if snapshot.namespaces:
-                return ScanResult(scan, self.namespaces.queued_types(replace(snapshot, processes=scan)))
+                return ScanResult(scan, queued_by_row_key=self.namespaces.queued_types(
+                    replace(snapshot, processes=scan)))
             types = waited_queue_types(replace(snapshot, processes=scan))
         except Exception as error:  # noqa: BLE001 - reported, never fatal
             return ScanResult(None, warning=f"The process scan failed: {error}")
@@ -131,7 +135,7 @@ class NamespaceChoice:
 
     def __init__(self, spec: str | None) -> None:
         self._lock = threading.Lock()
-        self._probe: object | None = None
+        self._probe: NamespaceProbe | None = None
         #: "own", "all", an inode (str), or an unresolved --ns spec ("spec:NAME")
         self.selection = "own" if spec is None else f"spec:{spec}"
         self.generation = 0
@@ -144,14 +148,14 @@ class NamespaceChoice:
         self.error = ""
         self.generation += 1
 
-    def _probe_for(self, names: object) -> object:
+    def _probe_for(self, names: NameCache | None) -> NamespaceProbe:
         if self._probe is None:
             from ipcscope.probe.ns_snapshot import NamespaceProbe
 
-            self._probe = NamespaceProbe(names=names)  # type: ignore[arg-type]
+            self._probe = NamespaceProbe(names=names)
         return self._probe
 
-    def _inodes(self, probe: object) -> list[int] | None | str:
+    def _inodes(self, probe: NamespaceProbe) -> list[int] | None | Literal["own"]:
         """The inodes to read (None: all; "own": ipcscope's own, the usual snapshot)."""
         if self.selection == "all":
             return None
@@ -160,7 +164,7 @@ class NamespaceChoice:
 
             spec = self.selection[5:]
             try:
-                found = resolve(spec, probe.discover())  # type: ignore[attr-defined]
+                found = resolve(spec, probe.discover())
             except NamespaceNotFound as error:
                 self.selection, self.error = "own", f"--ns {spec}: {error}"
                 return "own"
@@ -171,27 +175,25 @@ class NamespaceChoice:
             return "own"
         return [int(self.selection)]
 
-    def snapshot(self, names: object) -> Snapshot:
+    def snapshot(self, names: NameCache) -> Snapshot:
         with self._lock:
             probe = self._probe_for(names)
             inodes = self._inodes(probe)
-            if inodes == "own":
-                from ipcscope.probe import take_snapshot  # type: ignore[attr-defined]
-
-                snapshot = take_snapshot(names=names)  # type: ignore[arg-type]
+            if isinstance(inodes, str):  # "own"
+                snapshot = take_snapshot(names=names)
             else:
-                snapshot = probe.snapshot(inodes)  # type: ignore[attr-defined]
+                snapshot = probe.snapshot(inodes)
             if self.error:
                 snapshot = replace(snapshot, warnings=(self.error, *snapshot.warnings))
             return snapshot
 
-    def census(self, names: object) -> Snapshot:
+    def census(self, names: NameCache) -> Snapshot:
         with self._lock:
-            return self._probe_for(names).snapshot(None, details=False)  # type: ignore[attr-defined]
+            return self._probe_for(names).snapshot(None, details=False)
 
     def queued_types(self, snapshot: Snapshot) -> dict[str, tuple[int, ...]]:
         with self._lock:
-            return self._probe_for(None).waited_queue_types(snapshot)  # type: ignore[attr-defined]
+            return self._probe_for(None).waited_queue_types(snapshot)
 
     def close(self) -> None:
         """End the readers; a poll still running (a hung helper) is not waited for long: the
@@ -200,7 +202,7 @@ class NamespaceChoice:
             return
         try:
             if self._probe is not None:
-                self._probe.close()  # type: ignore[attr-defined]
+                self._probe.close()
                 self._probe = None
         finally:
             self._lock.release()
