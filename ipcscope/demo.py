@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypedDict
 
+from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots
 from ipcscope.core.constants import SEM_UNDO
 from ipcscope.model import (
     KINDS,
@@ -213,8 +214,6 @@ def seen_by(scan: ProcessScan, uid: int, *, others: int) -> ProcessScan:
     """What `uid` sees of `scan`: the holders and waiters among its own processes; `others`
     processes of other users not inspected, said as the probe says it. The keys of removed
     segments are lost too (they are recovered from a holder's maps)."""
-    from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
-
     holders = {key: own for key, found in scan.holders.items()
                if (own := tuple(p for p in found if p.uid == uid))}
     waiters = {key: own_waits for key, found in scan.waiters.items()

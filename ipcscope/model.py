@@ -129,7 +129,7 @@ class Waiter:
     since: float | None = None
 
 
-#: What refused the process scan (see ipcscope.probe.access): other users' processes, /proc's
+#: What refused the process scan (see ipcscope.blind_spots): other users' processes, /proc's
 #: hidepid, non-dumpable processes, Yama's ptrace_scope, a root lacking CAP_SYS_PTRACE, a root of a
 #: user namespace, a security module.
 BlindCause = Literal["other-users", "hidepid", "non-dumpable", "ptrace-scope", "capability",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots
 from ipcscope.doctor import diagnose, hidden_wait_state
 from ipcscope.model import (
     Environment,
@@ -20,7 +21,6 @@ from ipcscope.model import (
     Snapshot,
     Waiter,
 )
-from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
 from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.visibility import (
     hidden_attachments,

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
 from ipcscope.core.kernel_rules import blocking_operation
 from ipcscope.model import (
@@ -33,7 +34,7 @@ from ipcscope.model import (
     Snapshot,
     Waiter,
 )
-from ipcscope.probe.access import AccessFacts, Refusal, blind_spots, read_access_facts
+from ipcscope.probe.access import read_access_facts
 from ipcscope.probe.procfs import (
     Denied,
     Mapping,

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ipcscope.probe.access import (
-    AccessFacts,
-    Refusal,
-    blind_spots,
-    cause_of,
-    proc_gid,
-    read_access_facts,
-)
+from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots, cause_of
+from ipcscope.probe.access import proc_gid, read_access_facts
 
 ROOT_OK = dict(euid=0, cap_sys_ptrace=True, initial_user_ns=True)
 

@@ -134,7 +134,7 @@ def test_not_root_notice_lists_notes_and_warnings_but_not_mqueue() -> None:
 
 
 def test_root_denied_by_a_security_module_is_not_told_to_run_as_root() -> None:
-    from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
+    from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots
 
     snapshot = demo_snapshot()
     spots = blind_spots([Refusal(1, 0, 0, "read")], AccessFacts(euid=0, cap_sys_ptrace=True,
