@@ -349,3 +349,7 @@ class InNamespace:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.runner, name)
+
+
+#: where the panels' calls run: helpers of this namespace, or every call in a helper in another
+Runner = OperationRunner | InNamespace

@@ -291,6 +291,9 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         if result is not None and not worker.is_cancelled and generation == getattr(self.source, "generation", 0):
             self.post_message(ScanReady(result))
 
+    def forget_scan(self) -> None:
+        self._scan = None
+
     def on_scan_ready(self, message: ScanReady) -> None:
         if not self.is_running:
             return

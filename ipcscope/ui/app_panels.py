@@ -42,7 +42,7 @@ from ipcscope.actions import (
     actions_for,
 )
 from ipcscope.actions.removal import plan_removal
-from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.actions.runner import InNamespace, OperationRunner, Runner, RunningOperation
 from ipcscope.model import KINDS, IpcObject, Kind, PosixShm, SemSet, ShmSegment
 from ipcscope.ui.panels.action_form import ActionForm
 from ipcscope.ui.panels.action_menu import ActionMenu
@@ -159,7 +159,7 @@ class AppPanels(App[None]):
         target = self.highlighted()
         if action in NEEDS_OBJECT and target is None:
             return None
-        if action == "attach" and target is not None and not self.acts_here(target):
+        if action == "attach" and target is not None and self.shell.namespace_of(target) is not None:
             return False  # mapped into this process: only objects of its own namespace
         # `A` is hidden when nothing is left, e.g. for a semaphore set under --read-only
         return action != "all_actions" or (target is not None and bool(self.actions_on(target)))
@@ -167,13 +167,11 @@ class AppPanels(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.check_panel_action(action)
 
-    def runner_for(self, target: IpcObject | None) -> OperationRunner:
-        """Where actions on `target` run (the shell's namespaces may give another runner)."""
-        return self.runner
-
-    def acts_here(self, target: IpcObject) -> bool:
-        """Whether `target` is an object of this process's IPC namespace."""
-        return True
+    def runner_for(self, target: IpcObject | None) -> Runner:
+        """Where actions on `target` (None: a creation) run: here, or, for another namespace's
+        object (and creating while one other namespace is shown), in a helper there."""
+        where = self.shell.action_namespace(target)
+        return self.runner if where is None else InNamespace(self.runner, where)
 
     def _target(self) -> IpcObject | None:
         target = self.highlighted()
@@ -268,7 +266,7 @@ class AppPanels(App[None]):
             snapshot = self.shell.snapshot
             assert snapshot is not None  # the target was highlighted in a shown snapshot
             self.push_screen(ConfirmRemove(plan_removal(snapshot, target.ref),
-                                           where=getattr(runner, "where", None)))
+                                           where=runner.where if isinstance(runner, InNamespace) else None))
         elif cls is SemOp and isinstance(target, SemSet):
             self.push_screen(SemopBuilder(target, runner=runner), self._dialog_closed)
         else:

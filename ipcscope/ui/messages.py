@@ -1,7 +1,8 @@
 """Messages from worker threads to the UI thread: the only way their results come back.
 
 A worker posts one (post_message is thread-safe) and the app handles it on the UI thread, as any
-Textual message: the poll and the process scan, and the labs' start, steps, stop and checks.
+Textual message: the poll and the process scan, the namespace census, and the labs' start,
+steps, stop and checks.
 """
 
 from __future__ import annotations
@@ -36,6 +37,21 @@ class ScanReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ScanReady)
+
+
+@dataclass
+class CensusTaken(Message):
+    """Every namespace with its objects, for the picker; `current` is the view shown when asked."""
+
+    census: Snapshot
+    current: str
+
+
+@dataclass
+class CensusFailed(Message):
+    """The census could not be taken: what to tell the user."""
+
+    error: str
 
 
 # --------------------------------------------------------------------------- labs: from their workers

@@ -1,7 +1,9 @@
-"""What the app shell (IpcScopeApp) gives the mixins that add the action panels and the labs.
+"""What the app shell (IpcScopeApp) gives the mixins that add the action panels, the labs and
+the namespace picker.
 
-AppPanels and AppLabs are Textual Apps for what they use of Textual; what they ask of the shell
-is this Protocol, which IpcScopeApp satisfies (mypy checks it where the app sets `self.shell`).
+AppPanels, AppLabs and AppNamespaces are Textual Apps for what they use of Textual; what they ask
+of the shell (and of each other) is this Protocol, which IpcScopeApp satisfies (mypy checks it
+where the app sets `self.shell`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ipcscope.model import Snapshot
+    from ipcscope.model import IpcNamespace, IpcObject, Snapshot
     from ipcscope.ui.data.sources import SnapshotSource
     from ipcscope.ui.widgets.kind_view import KindView
 
@@ -33,3 +35,15 @@ class Shell(Protocol):
 
     def _active_kind_view(self) -> KindView | None:
         """The visible kind's view; None on the overview or the findings."""
+
+    def forget_scan(self) -> None:
+        """Drop the latest process scan (its holders are keyed for another view); the next
+        snapshot asks for a new one."""
+
+    # AppNamespaces'
+
+    def namespace_of(self, obj: IpcObject | None) -> IpcNamespace | None:
+        """The other IPC namespace `obj` belongs to; None for ipcscope's own."""
+
+    def action_namespace(self, target: IpcObject | None) -> IpcNamespace | None:
+        """Where an action on `target` (None: a creation) must run; None for ipcscope's own."""

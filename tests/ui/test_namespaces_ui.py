@@ -104,3 +104,26 @@ def test_picker_snapshot(snap_compare, size) -> None:
 @pytest.mark.parametrize("view", ["1", "3", "7"])
 def test_all_namespaces_snapshot(snap_compare, view) -> None:
     assert snap_compare(demo_app(ns="all"), press=[view], terminal_size=(160, 50))
+
+
+async def test_actions_on_a_containers_object_run_in_its_namespace() -> None:
+    """The panels' runner for a container's object joins its namespace; ipcscope's own objects
+    keep the plain runner; creating while one container alone is shown creates there."""
+    from ipcscope.actions.runner import InNamespace
+
+    app = demo_app(ns="all")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        snapshot = app.snapshot
+        assert snapshot is not None
+        theirs = snapshot.find(f"shm:3@{DEMO_DB_NS}")
+        ours = snapshot.find(f"shm:3@{DEMO_HOST_NS}")
+        runner = app.runner_for(theirs)
+        assert isinstance(runner, InNamespace) and runner.where.inode == DEMO_DB_NS
+        assert app.runner_for(ours) is app.runner
+        assert app.runner_for(None) is app.runner  # creating in All namespaces: here
+    app = demo_app(ns="docker:3f2a9c1b7e4d")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        runner = app.runner_for(None)
+        assert isinstance(runner, InNamespace) and runner.where.inode == DEMO_DB_NS

@@ -72,6 +72,27 @@ class ScanningSource(Protocol):
     def scan_processes(self, snapshot: Snapshot) -> ScanResult: ...
 
 
+@runtime_checkable
+class NamespaceSource(Protocol):
+    """A source that can show other IPC namespaces than ipcscope's own (the picker's `n`)."""
+
+    def __call__(self) -> Snapshot: ...
+
+    @property
+    def generation(self) -> int:
+        """Changes when another namespace is chosen: results of an older one are dropped."""
+
+    @property
+    def offers_namespaces(self) -> bool:
+        """Whether there can be another namespace to show (a live system; a demo with views)."""
+
+    def choose(self, selection: str) -> None:
+        """Show "own", "all" or a namespace inode from the next poll on."""
+
+    def census(self) -> Snapshot:
+        """Every namespace with its objects, for the picker (called off the UI thread)."""
+
+
 class LiveSource:
     """The real system, through `ipcscope.probe.take_snapshot`.
 
@@ -91,6 +112,10 @@ class LiveSource:
     def generation(self) -> int:
         """Changes when another namespace is chosen: results of an older one are dropped."""
         return self.namespaces.generation
+
+    @property
+    def offers_namespaces(self) -> bool:
+        return True  # containers may come and go
 
     def choose(self, selection: str) -> None:
         """Show `selection` from the next poll on: "own", "all" or a namespace inode."""
@@ -221,6 +246,10 @@ class StaticSource:
         self.calls = 0
         self.views = views
         self.generation = 0
+
+    @property
+    def offers_namespaces(self) -> bool:
+        return self.views is not None
 
     def choose(self, selection: str) -> None:
         """Show the view `selection` ("own", "all" or an inode) from now on."""

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ipcscope.actions import ActionLimits, FieldSpec, Preview, Request
-from ipcscope.actions.runner import OperationRunner
+from ipcscope.actions.runner import Runner
 from ipcscope.model import IpcObject
 from ipcscope.ui.panels.base import ActionScreen
 
@@ -39,7 +39,7 @@ class ActionForm(ActionScreen):
     """A form for one action: inputs, live C call, validation beside each input, Run."""
 
     def __init__(self, action: type[Request], *, target: IpcObject | None = None,
-                 runner: OperationRunner | None = None, limits: ActionLimits | None = None,
+                 runner: Runner | None = None, limits: ActionLimits | None = None,
                  initial: Mapping[str, str] | None = None) -> None:
         """`initial` overrides FieldSpec defaults (e.g. SETALL prefilled with today's values)."""
         super().__init__(action, target=target, runner=runner, limits=limits)

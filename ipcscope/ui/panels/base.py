@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ipcscope.actions import ActionLimits, ActionResult, Preview, Request, preview, read_limits
-from ipcscope.actions.runner import OperationRunner, RunningOperation
+from ipcscope.actions.runner import Runner, RunningOperation
 from ipcscope.model import IpcObject
 from ipcscope.ui.panels.outcome import ActionDone, OperationChanged, object_label, run_request
 
@@ -46,7 +46,7 @@ class ActionScreen(ModalScreen[DialogResult]):
     ]
 
     def __init__(self, action: type[Request], *, target: IpcObject | None = None,
-                 runner: OperationRunner | None = None, limits: ActionLimits | None = None) -> None:
+                 runner: Runner | None = None, limits: ActionLimits | None = None) -> None:
         """`target`: the object the dialog acts on (ids, names, sizes and bounds come from it);
         `limits`: the kernel's, read once here unless given (tests and snapshots fix them)."""
         super().__init__()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from ipcscope.actions import ActionResult, Request
-from ipcscope.actions.runner import OperationError, OperationRunner, RunningOperation
+from ipcscope.actions.runner import InNamespace, OperationError, Runner, RunningOperation
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import IpcObject, SysvObject, format_key
 
@@ -69,11 +69,11 @@ def describe_operation_error(error: OperationError | None) -> str:
     return error.message
 
 
-def run_request(request: Request, runner: OperationRunner | None) -> Outcome:
+def run_request(request: Request, runner: Runner | None) -> Outcome:
     """Run `request` where it belongs; never raises for what the kernel or the input says. A
-    runner for another IPC namespace (runner.InNamespace) takes every request: ids name objects
-    of the namespace a call is made in."""
-    if request.may_block or getattr(runner, "where", None) is not None:
+    runner for another IPC namespace (InNamespace) takes every request: ids name objects of the
+    namespace a call is made in."""
+    if request.may_block or isinstance(runner, InNamespace):
         if runner is None:
             return Outcome(error="this call can block, and no helper process runner is available")
         try:

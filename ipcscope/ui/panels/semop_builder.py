@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ipcscope.actions import IPC_NOWAIT, SEM_UNDO, ActionLimits, Preview, SemOp, preview
-from ipcscope.actions.runner import OperationRunner
+from ipcscope.actions.runner import Runner
 from ipcscope.model import SemOpSpec, SemSet
 from ipcscope.ui.panels.action_form import FieldsScroll
 from ipcscope.ui.panels.base import ActionScreen
@@ -111,7 +111,7 @@ class SemopBuilder(ActionScreen):
 
     CSS_PATH = "panels.tcss"
 
-    def __init__(self, target: SemSet, *, runner: OperationRunner | None = None,
+    def __init__(self, target: SemSet, *, runner: Runner | None = None,
                  limits: ActionLimits | None = None, ops: Iterable[SemOpSpec] = ()) -> None:
         super().__init__(SemOp, target=target, runner=runner, limits=limits)
         self.semset = target
