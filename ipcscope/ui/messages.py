@@ -1,8 +1,8 @@
 """Messages from worker threads to the UI thread: the only way their results come back.
 
 A worker posts one (post_message is thread-safe) and the app handles it on the UI thread, as any
-Textual message: the poll and the process scan, the namespace census, and the labs' start,
-steps, stop and checks.
+Textual message: the poll and the process scan, the namespace census, a removal in another
+namespace, and the labs' start, steps, stop and checks.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from ipcscope.model import Snapshot
 from ipcscope.ui.data.sources import ScanResult
 
 if TYPE_CHECKING:
+    from ipcscope.actions import ActionResult, Remove
+    from ipcscope.core.errors import IpcError, ValidationError
     from ipcscope.labs.lab import Check
 
 
@@ -52,6 +54,15 @@ class CensusFailed(Message):
     """The census could not be taken: what to tell the user."""
 
     error: str
+
+
+@dataclass
+class RemovedInNamespace(Message):
+    """A removal run in a helper inside another namespace returned its result, or failed."""
+
+    request: Remove
+    result: ActionResult | None
+    error: IpcError | ValidationError | None
 
 
 # --------------------------------------------------------------------------- labs: from their workers

@@ -25,6 +25,7 @@ from ipcscope.actions import ActionResult, Remove
 from ipcscope.actions.removal import ObjectChanged, RemovalPlan
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import IpcNamespace, PosixObject
+from ipcscope.ui.messages import RemovedInNamespace
 from ipcscope.ui.panels.outcome import ActionDone, describe_error
 
 
@@ -118,9 +119,16 @@ class ConfirmRemove(ModalScreen[bool]):
         try:
             result = run_in(request, where)
         except (IpcError, ValidationError) as error:
-            self.app.call_from_thread(self._failed, request, error)
+            self.post_message(RemovedInNamespace(request, None, error))
             return
-        self.app.call_from_thread(self._removed, request, result)
+        self.post_message(RemovedInNamespace(request, result, None))
+
+    def on_removed_in_namespace(self, message: RemovedInNamespace) -> None:
+        message.stop()
+        if message.error is not None:
+            self._failed(message.request, message.error)
+        elif message.result is not None:
+            self._removed(message.request, message.result)
 
     def _failed(self, request: Remove, error: IpcError | ValidationError) -> None:
         if isinstance(error, IpcError) and error.errno == errno.ESTALE:  # ObjectChanged, maybe from a helper
