@@ -156,13 +156,13 @@ def _semaphores(semaphores: Any) -> Any:
 def _object(kind: str, fields: dict[str, Any]) -> IpcObject:
     from ipcscope import model
 
-    classes: dict[str, type] = {"shm": model.ShmSegment, "msg": model.MsgQueue, "sem": model.SemSet,
+    classes: dict[str, type[IpcObject]] = {"shm": model.ShmSegment, "msg": model.MsgQueue, "sem": model.SemSet,
                                 "pmq": model.PosixQueue, "pshm": model.PosixShm,
                                 "psem": model.PosixSemaphore}
     values = {name: _decode(value) for name, value in fields.items()}
     if values.get("semaphores") is not None:
         values["semaphores"] = tuple(model.Semaphore(*row) for row in values["semaphores"])
-    return classes[kind](**values)  # type: ignore[no-any-return]
+    return classes[kind](**values)
 
 
 # --------------------------------------------------------------------------- preview

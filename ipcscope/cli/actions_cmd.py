@@ -15,7 +15,10 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ipcscope.model import IpcObject, Kind
 
 SYSV_KINDS = ("shm", "msg", "sem")
 POSIX_KINDS = ("pmq", "pshm", "psem")
@@ -278,7 +281,7 @@ def _json_error(args: argparse.Namespace, error: BaseException) -> None:
     print(json.dumps({"ok": False, "command": args.command, "error": payload}, indent=2))
 
 
-def _sysv_target(kind: str, text: str, args: argparse.Namespace) -> Any:
+def _sysv_target(kind: Kind, text: str, args: argparse.Namespace) -> IpcObject | None:
     """The object the id names, for checks such as semaphore numbers (None if unknown); in the
     namespace of --ns when given."""
     from ipcscope.actions.lookup import sysv_object
@@ -289,7 +292,7 @@ def _sysv_target(kind: str, text: str, args: argparse.Namespace) -> Any:
         ident = int(text.strip(), 0)
         inside = action_namespace(args)
         if inside is not None:
-            return inside.find(ObjectRef(kind, ident))  # type: ignore[arg-type]
+            return inside.find(ObjectRef(kind, ident))
         return sysv_object(kind, ident)
     except (ValueError, OSError):
         return None

@@ -207,10 +207,10 @@ def objects_json(snapshot: Snapshot, kind: Kind) -> list[dict[str, Any]]:
             fields["ns"] = ns
             row_key = f"{row_key}@{ns}"
         fields.update(process_fields(kind, row_key, scan))
-        if kind == "sem":
-            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan, row_key)  # type: ignore[arg-type]
-        elif kind == "shm":
-            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan, row_key)  # type: ignore[arg-type]
+        if isinstance(obj, SemSet):
+            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan, row_key)
+        elif isinstance(obj, ShmSegment):
+            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan, row_key)
         documents.append(fields)
     return documents
 

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ipcscope.core.errors import IpcError
 from ipcscope.model import Kind, LimitRow, Limits, PosixQueue, Semaphore
@@ -236,7 +236,7 @@ class ThreadReader:
             ok, value = answer.get()
             if not ok:
                 raise value
-            return value  # type: ignore[no-any-return]
+            return cast(T, value)  # the queue carries every job's result: this one is `work`'s
 
         return result
 

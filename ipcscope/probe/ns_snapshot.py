@@ -308,11 +308,16 @@ def _semaphore_values(sems: tuple[PosixSemaphore, ...], directory: str) -> tuple
 def _id_map(path: str) -> list[tuple[int, int, int]]:
     """(inside, outside, count) lines of a uid_map or gid_map (as this process's user namespace
     sees them)."""
+    lines: list[tuple[int, int, int]] = []
     try:
         with open(path) as handle:
-            return [tuple(map(int, line.split()[:3])) for line in handle if line.strip()]  # type: ignore[misc]
+            for line in handle:
+                if line.strip():
+                    inside, outside, count = map(int, line.split()[:3])
+                    lines.append((inside, outside, count))
     except (OSError, ValueError):
         return []
+    return lines
 
 
 def _mapper(ranges: list[tuple[int, int, int]]) -> Callable[[int], int]:

@@ -324,7 +324,7 @@ class ObjectTable(DataTable):
                 names = self.namespace_names
                 context = RowContext(attached=counts[0], waiters=counts[1], now=now,
                                      attached_partial=counts[2], waiters_partial=counts[3],
-                                     namespace=names.get(obj.ns) if names is not None else None)  # type: ignore[arg-type]
+                                     namespace=names.get(obj.ns) if names is not None and obj.ns is not None else None)
                 cells = tuple(column.cell(obj, context) for column in self.spec)
                 look = (state, REMOVED if state == REMOVED else row_tone(obj))
                 if old is None:
@@ -501,6 +501,7 @@ class ObjectTable(DataTable):
     def _matches(self, obj: IpcObject) -> bool:
         if self._filter_pid is not None:
             return self._filter_pid in pids_touching(self._scan, obj.ref.row_key)
-        if self.namespace_names is not None and self.filter in self.namespace_names.get(obj.ns, "").lower():  # type: ignore[arg-type]
+        names = self.namespace_names
+        if names is not None and obj.ns is not None and self.filter in names.get(obj.ns, "").lower():
             return True
         return self.filter in filter_text(obj)
