@@ -42,7 +42,15 @@ from ipcscope.ui.app_panels import (
 from ipcscope.ui.commands import JumpProvider
 from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.ui.data.history import History
-from ipcscope.ui.data.sources import LiveSource, ScanningSource, ScanResult, SnapshotSource, call_abandonable, with_scan
+from ipcscope.ui.data.sources import (
+    LiveSource,
+    ScanningSource,
+    ScanResult,
+    SnapshotSource,
+    call_abandonable,
+    view_generation,
+    with_scan,
+)
 from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.render.texts import global_notice, hidden_details
@@ -228,9 +236,9 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False, description="poll source")
     def _poll(self) -> None:
         worker = get_current_worker()
-        generation = getattr(self.source, "generation", 0)  # another namespace chosen: drop it
+        generation = view_generation(self.source)  # another namespace chosen: drop it
         snapshot = call_abandonable(self.source, lambda: worker.is_cancelled)
-        if snapshot is not None and not worker.is_cancelled and generation == getattr(self.source, "generation", 0):
+        if snapshot is not None and not worker.is_cancelled and generation == view_generation(self.source):
             self.post_message(SnapshotReady(snapshot))
 
     @on(Worker.StateChanged)
@@ -286,9 +294,9 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         worker = get_current_worker()
         source = self.source
         assert isinstance(source, ScanningSource)  # the scan timer runs only for such a source
-        generation = getattr(source, "generation", 0)
+        generation = view_generation(source)
         result = call_abandonable(lambda: source.scan_processes(snapshot), lambda: worker.is_cancelled)
-        if result is not None and not worker.is_cancelled and generation == getattr(self.source, "generation", 0):
+        if result is not None and not worker.is_cancelled and generation == view_generation(self.source):
             self.post_message(ScanReady(result))
 
     def forget_scan(self) -> None:

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from ipcscope.model import KINDS, IpcNamespace, IpcObject, Snapshot
-from ipcscope.ui.data.sources import LiveSource, NamespaceSource
+from ipcscope.ui.data.sources import LiveSource, NamespaceSource, view_generation
 from ipcscope.ui.messages import CensusFailed, CensusTaken
 
 if TYPE_CHECKING:
@@ -141,8 +141,7 @@ class AppNamespaces(App[None]):
 
     def namespaces_before_apply(self, snapshot: Snapshot) -> None:
         """Start the tables afresh when the view changed; keep the NS column's names current."""
-        source = self.shell.source
-        generation = source.generation if isinstance(source, NamespaceSource) else 0
+        generation = view_generation(self.shell.source)
         names = ({ns.inode: ns.name or str(ns.inode) for ns in snapshot.namespaces}
                  if all_namespaces(snapshot) else None)
         changed = generation != self._applied_generation

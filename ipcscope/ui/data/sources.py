@@ -93,6 +93,12 @@ class NamespaceSource(Protocol):
         """Every namespace with its objects, for the picker (called off the UI thread)."""
 
 
+def view_generation(source: SnapshotSource) -> int:
+    """The source's view generation (0 for a source of one namespace): a result taken under an
+    older one is for a view no longer shown."""
+    return source.generation if isinstance(source, NamespaceSource) else 0
+
+
 class LiveSource:
     """The real system, through `ipcscope.probe.take_snapshot`.
 
