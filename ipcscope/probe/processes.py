@@ -6,8 +6,11 @@ One pass over /proc/*/ (kernel.md §2-§4):
   glibc's temporary sem.XXXXXX), POSIX queues from fd links confirmed by statfs MQUEUE_MAGIC;
 - waiters: every task's syscall line, decoded by `waits`; stopped tasks are marked stopped,
   because the kernel no longer counts them as queued;
+- channels (pipes, FIFOs, sockets: `probe.channels`): every descriptor link read here and every
+  task asleep in a channel call is handed to a ChannelCollector, so holders, waiters and channels
+  come from the same walk;
 - state kept between scans: when each wait was first seen, and which processes refused access
-  (so a Yama/LSM denial is not retried, and logged, on every refresh).
+  (so a Yama/LSM denial is not retried, and logged, on every refresh); the FIFO walk's cache.
 
 No psutil in the hot path: it is ten times slower and hides the inode and device of mappings.
 """
@@ -20,10 +23,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
-from ipcscope.model import Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.model import CHANNEL_KINDS, AnyKind, ProcessRef, ProcessScan, Snapshot, Waiter
 from ipcscope.probe.procfs import (
+    DENIED_ERRNOS,
     Denied,
     Mapping,
     Stat,
@@ -41,8 +46,11 @@ from ipcscope.probe.procfs import (
     read_small,
     syscall_number,
 )
-from ipcscope.probe.syscalls import WaitKind, wait_syscalls
+from ipcscope.probe.syscalls import ChannelCall, WaitKind, channel_syscalls, wait_syscalls
 from ipcscope.probe.waits import IDENTIFYING_ARGS, blocking_operation, decode_wait
+
+if TYPE_CHECKING:
+    from ipcscope.probe.channels import ChannelCollector, ChannelState
 
 _STOPPED_STATES = frozenset({"T", "t"})  # SIGSTOP'ed or ptrace-stopped
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -66,14 +74,26 @@ class ProcessScanner:
     """Scans /proc for holders and waiters of the objects in a Snapshot; keeps state across scans.
 
     Not thread-safe: give each worker thread its own scanner (or serialise calls).
+
+    Channels (pipes, FIFOs, UNIX and local inet sockets) are collected in the same pass unless
+    `kinds` leaves them out. FIFOs nobody has open are found by walking `fifo_dirs` (default
+    /tmp, /run, /dev/shm, /var/run; none for a fixture /proc), at most every `fifo_interval`
+    seconds: the scans in between re-check only the FIFOs the last walk found.
     """
 
     def __init__(self, proc_root: str = "/proc", clock: Callable[[], float] = time.time,
-                 machine: str | None = None) -> None:
+                 machine: str | None = None, *, fifo_dirs: Iterable[str] | None = None,
+                 fifo_interval: float = 30.0) -> None:
         self.proc_root = proc_root
         self.clock = clock
         self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
         self._wait_syscalls = wait_syscalls(self.machine)
+        self._channel_syscalls = channel_syscalls(self.machine) or {}
+        self._fifo_dirs = None if fifo_dirs is None else tuple(fifo_dirs)
+        self._fifo_interval = fifo_interval
+        self._channel_state: ChannelState | None = None
+        #: seconds per phase of the last channel collection (fifo_walk, fionread, sock_diag)
+        self.channel_timings: dict[str, float] = {}
         #: (tid, start time, what it waits on and with which arguments) -> first seen
         self._first_seen: dict[tuple, float] = {}
         self._denials: dict[int, _Denial] = {}
@@ -94,13 +114,30 @@ class ProcessScanner:
             self._hidepid = proc_hidepid(mountinfo, os.path.realpath(self.proc_root))
         return self._hidepid
 
-    def scan(self, snapshot: Snapshot, kinds: Iterable[Kind] | None = None) -> ProcessScan:
+    def scan(self, snapshot: Snapshot, kinds: Iterable[AnyKind] | None = None) -> ProcessScan:
         """One pass over every process; the Snapshot says which objects to match against.
 
-        `kinds` (default all) says which kinds' holders are wanted: without a POSIX kind no
-        process's descriptors are read, a third of the scan's cost (`ipcscope list --type shm`).
+        `kinds` (default all, channels included) says which kinds' holders are wanted: without a
+        POSIX or channel kind no process's descriptors are read, a third of the scan's cost
+        (`ipcscope list --type shm`); `scan.channels` is None unless a channel kind is wanted.
         """
         return _ScanPass(self, snapshot, kinds).run()
+
+    def refresh_fifos(self) -> None:
+        """Walk the FIFO directories again at the next scan (after making or removing a FIFO)."""
+        if self._channel_state is not None:
+            self._channel_state.fifo_walk.expire()
+
+    def _channel_collector(self, kinds: Iterable[AnyKind] | None) -> ChannelCollector | None:
+        wanted = CHANNEL_KINDS if kinds is None else tuple(k for k in CHANNEL_KINDS if k in set(kinds))
+        if not wanted:
+            return None
+        from ipcscope.probe.channels import ChannelCollector, ChannelState
+
+        if self._channel_state is None:
+            self._channel_state = ChannelState(self.proc_root, fifo_dirs=self._fifo_dirs,
+                                               fifo_interval=self._fifo_interval)
+        return ChannelCollector(self._channel_state, wanted)
 
     def user_name(self, uid: int) -> str | None:
         if uid not in self._user_names:
@@ -112,7 +149,7 @@ class ProcessScanner:
 
 
 def scan_processes(snapshot: Snapshot, scanner: ProcessScanner | None = None,
-                   kinds: Iterable[Kind] | None = None) -> Snapshot:
+                   kinds: Iterable[AnyKind] | None = None) -> Snapshot:
     """`snapshot` with its `processes` filled by one scan (a fresh scanner unless one is given).
 
     Keep one scanner across refreshes so "waiting since" survives and denials are not retried.
@@ -139,7 +176,7 @@ class _Proc:
 class _ScanPass:
     """The work of one `ProcessScanner.scan`: indexes of the snapshot, then a walk over /proc."""
 
-    def __init__(self, scanner: ProcessScanner, snapshot: Snapshot, kinds: Iterable[Kind] | None) -> None:
+    def __init__(self, scanner: ProcessScanner, snapshot: Snapshot, kinds: Iterable[AnyKind] | None) -> None:
         self.scanner = scanner
         self.root = scanner.proc_root
         self.now = scanner.clock()
@@ -159,9 +196,13 @@ class _ScanPass:
         # objects, or queues we could not list (then holding processes are where they show),
         # and only when POSIX kinds are wanted at all.
         self.want_maps = any(seg.nattch for seg in snapshot.shm) or bool(self.posix_files)
+        kinds = None if kinds is None else tuple(kinds)
         posix_wanted = kinds is None or not {"pmq", "pshm", "psem"}.isdisjoint(kinds)
-        self.want_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
+        self.want_posix_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
             snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached"))
+        self.channels = scanner._channel_collector(kinds)
+        self.channel_calls: dict[int, ChannelCall] = scanner._channel_syscalls if self.channels else {}
+        self.want_fds = self.want_posix_fds or self.channels is not None
         self.my_namespace = self._read_namespace(f"{self.root}/self/ns/ipc")
         self.name_buffer = new_name_buffer()
 
@@ -198,6 +239,12 @@ class _ScanPass:
         listing_incomplete = self.scanner.hidepid == "invisible" and os.geteuid() != 0
         if listing_incomplete:
             self._find_unlisted()
+        channels = None
+        if self.channels is not None:
+            refused = len(self.unreadable) + len(self.hidden) + len(self.channels.links_refused)
+            channels = self.channels.finish(everything_seen=not refused and not listing_incomplete,
+                                            processes=self.processes, inspect_refused=refused)
+            self.scanner.channel_timings = self.channels.timings
         self.scanner._first_seen = self.first_seen
         self.scanner._denials = self.denials
         return ProcessScan(
@@ -214,6 +261,7 @@ class _ScanPass:
             notes=self._notes(listing_incomplete),
             processes=self.processes,
             listing_incomplete=listing_incomplete,
+            channels=channels,
         )
 
     def _find_unlisted(self) -> None:
@@ -364,19 +412,32 @@ class _ScanPass:
             raise Denied(13) from None
         except OSError:
             return
+        channels = self.channels
+        describe = None
+        if channels is not None:
+            channels.process(proc.ref, proc.status.threads)
+            describe = channels.descriptor
+        posix = self.want_posix_fds
         try:
-            proc.queue_fds = {}
+            if posix:
+                proc.queue_fds = {}
             for fd in os.listdir(fd_dir):
                 try:
                     target = os.readlink(fd, dir_fd=fd_dir)
-                except OSError:
+                except OSError as error:
+                    if channels is not None and error.errno in DENIED_ERRNOS:
+                        channels.link_refused(proc.ref)  # a security module hides its descriptors
+                    continue
+                if describe is not None and describe(fd, target, fd_dir):
+                    continue
+                if not posix:
                     continue
                 if target.startswith("/dev/shm/"):
                     row_key = self._file_ref(fd, fd_dir)
                 elif target.startswith("/") and "/" not in target[1:] and len(target) > 1:
                     # a queue's link reads "/name", like a file at the root: statfs tells them apart
                     row_key = self._queue_ref(proc, f"{self.root}/{proc.pid}/fd/{fd}", target)
-                    proc.queue_fds[int(fd)] = row_key
+                    proc.queue_fds[int(fd)] = row_key  # type: ignore[index]
                 else:
                     continue
                 if row_key is not None:
@@ -456,6 +517,7 @@ class _ScanPass:
         table = self.scanner._wait_syscalls
         if table is None:
             return
+        channel_calls = self.channel_calls
         for tid in self._tids(proc):
             try:
                 raw = read_small(f"task/{tid}/syscall", proc.dir_fd)
@@ -465,13 +527,19 @@ class _ScanPass:
             if not raw:
                 continue
             try:
-                kind = table.get(syscall_number(raw))  # type: ignore[arg-type]
-                line = parse_syscall(raw) if kind is not None else None
+                number = syscall_number(raw)
+                kind = table.get(number)  # type: ignore[arg-type]
+                call = channel_calls.get(number) if kind is None else None  # type: ignore[arg-type]
+                line = parse_syscall(raw) if kind is not None or call is not None else None
             except ValueError:
                 self.bad_lines += 1
                 continue
-            if line is not None:
-                self._add_waiter(proc, int(tid), kind, line)  # type: ignore[arg-type]
+            if line is None:
+                continue
+            if kind is not None:
+                self._add_waiter(proc, int(tid), kind, line)
+            elif call is not None:
+                self._add_channel_wait(proc, int(tid), call, line)
 
     def _add_waiter(self, proc: _Proc, tid: int, kind: WaitKind, line: SyscallLine) -> None:
         stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
@@ -486,10 +554,7 @@ class _ScanPass:
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
-        since = self.scanner._first_seen.get(identity)
-        if since is None:
-            since = self._wait_began(proc, tid, stat.cpu)
-        self.first_seen[identity] = since
+        since = self._since(proc, tid, stat, identity)
         self.waiters[wait.row_key].append(Waiter(
             pid=proc.pid,
             tid=tid,
@@ -505,6 +570,33 @@ class _ScanPass:
             size=wait.size,
             since=since,
         ))
+
+    def _add_channel_wait(self, proc: _Proc, tid: int, call: ChannelCall, line: SyscallLine) -> None:
+        """A task asleep in read/write/recv/send/accept/connect on one of the process's channel
+        descriptors, or in open() of a FIFO; anything else (a terminal, a file) is not kept."""
+        assert self.channels is not None
+        wait = self.channels.channel_wait(proc.pid, tid, call, line, proc.dir_fd)
+        if wait is None:
+            return
+        stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
+        if stat is None or stat.state == "R":
+            return  # gone, or woken up and about to return
+        from ipcscope.probe.channels.blocked import switches
+
+        # woken and blocked again (each write to a pipe wakes its reader) is a new wait
+        identity = (tid, stat.start_time, wait.key, line.number, wait.fd, switches(tid, proc.dir_fd))
+        since = self._since(proc, tid, stat, identity)
+        state = "stopped" if stat.state in _STOPPED_STATES else "waiting"
+        self.channels.add_blocked(proc.ref, tid, wait, since, state)
+
+    def _since(self, proc: _Proc, tid: int, stat: Stat, identity: tuple) -> float:
+        """When the wait `identity` began: when it was first seen by an earlier scan, else as
+        estimated by `_wait_began`; remembered for the next scan."""
+        since = self.scanner._first_seen.get(identity)
+        if since is None:
+            since = self._wait_began(proc, tid, stat.cpu)
+        self.first_seen[identity] = since
+        return since
 
     def _wait_began(self, proc: _Proc, tid: int, cpu: int | None) -> float:
         """When a wait seen for the first time probably began, so "blocked for" is right on the

@@ -1,0 +1,220 @@
+"""Channel collection during the process scan's one walk over /proc, then one look at the kernel.
+
+The scan hands every descriptor link it reads to `ChannelCollector.descriptor` and every task it
+finds asleep in a channel call to `channel_wait`/`add_blocked`; `finish` then measures the pipes
+(FIONREAD on duplicates), dumps the sockets (sock_diag, or /proc/net) and assembles the model's
+ChannelScan. `ChannelState` is what a ProcessScanner keeps between scans (the pipefs device, the
+cached FIFO walk).
+
+Per descriptor the walk costs one readlink (the scan's own); a pipe or FIFO end one lstat more for
+its mode; a path one stat to tell a FIFO from a file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ipcscope.core.fs import statfs_type
+from ipcscope.model import BlockedTask, ChannelKind, ChannelScan, EndMode, ProcessRef
+from ipcscope.probe._fast import build
+from ipcscope.probe.channels import assemble
+from ipcscope.probe.channels.blocked import ChannelKey, ChannelWait, fd_wait, open_wait
+from ipcscope.probe.channels.descriptors import (
+    PIPE_PREFIX,
+    SOCKET_PREFIX,
+    end_mode,
+    fifo_path,
+    may_be_fifo,
+)
+from ipcscope.probe.channels.fifo_walk import DEFAULT_DIRS, DEFAULT_INTERVAL, FifoWalkCache
+from ipcscope.probe.channels.pipes import pipefs_device
+from ipcscope.probe.channels.sockets import SocketSource
+from ipcscope.probe.procfs import Denied, SyscallLine
+from ipcscope.probe.syscalls import ChannelCall
+
+PROC_SUPER_MAGIC = 0x9FA0
+_PIPE_START = len(PIPE_PREFIX)
+#: `end_mode` by the link's S_IRUSR and S_IWUSR bits, (mode >> 7) & 3: the lookup done per pipe end
+_END_MODES: tuple[EndMode | None, ...] = (None, "w", "r", "rw")
+_SOCKET_START = len(SOCKET_PREFIX)
+
+
+class ChannelState:
+    """Kept by a ProcessScanner across scans: the pipefs device and the FIFO walk's cache.
+
+    `live` is False for a fixture tree (not a procfs mount): then no kernel is asked (no
+    sock_diag, no duplicates), sockets come from the tree's net/ files, and the FIFO walk is off
+    unless dirs are given. A procfs mounted elsewhere (a private pid namespace's) is live.
+    """
+
+    def __init__(self, proc_root: str = "/proc", *, fifo_dirs: Iterable[str] | None = None,
+                 fifo_interval: float = DEFAULT_INTERVAL) -> None:
+        self.proc_root = proc_root
+        self.live = _is_procfs(proc_root)
+        dirs = tuple(fifo_dirs) if fifo_dirs is not None else (DEFAULT_DIRS if self.live else ())
+        self.fifo_walk = FifoWalkCache(dirs, fifo_interval)
+        self._pipe_dev: int | None = None
+        self.sockets = SocketSource(proc_root, live=self.live)
+
+    @property
+    def pipe_dev(self) -> int:
+        if self._pipe_dev is None:
+            self._pipe_dev = pipefs_device()
+        return self._pipe_dev
+
+
+def _is_procfs(path: str) -> bool:
+    try:
+        return statfs_type(path) == PROC_SUPER_MAGIC
+    except OSError:
+        return False
+
+
+@dataclass
+class Collected:
+    """Everything one walk found, before the kernel is asked about it."""
+
+    #: pipe inode -> its ends (process, fd, mode)
+    pipe_ends: dict[int, list[tuple[ProcessRef, int, EndMode]]] = field(default_factory=dict)
+    #: (dev, inode) -> ends of a FIFO open by name
+    fifo_ends: dict[tuple[int, int], list[tuple[ProcessRef, int, EndMode]]] = field(default_factory=dict)
+    #: (dev, inode) -> (path, unlinked) as the first end's link shows it
+    fifo_paths: dict[tuple[int, int], tuple[str, bool]] = field(default_factory=dict)
+    #: socket inode -> holders (process, fd)
+    socket_ends: dict[int, list[tuple[ProcessRef, int]]] = field(default_factory=dict)
+    #: channel -> tasks blocked on it
+    blocked: dict[ChannelKey, list[BlockedTask]] = field(default_factory=dict)
+
+
+class ChannelCollector:
+    """One scan's channel bookkeeping (see the module docstring). Not thread-safe."""
+
+    def __init__(self, state: ChannelState, kinds: Iterable[ChannelKind]) -> None:
+        self.state = state
+        self.kinds = frozenset(kinds)
+        self.want_pipes = "pipe" in self.kinds
+        self.want_fifos = "fifo" in self.kinds
+        self.want_sockets = bool(self.kinds & {"unix", "inet"})
+        self.found = Collected()
+        #: pid -> {fd: channel}, for the blocked tasks read after the process's descriptors
+        self._fds_of: dict[int, dict[int, ChannelKey]] = {}
+        self._ref = ProcessRef(0)
+        self._fds: dict[int, ChannelKey] = {}
+        #: pid -> threads, of the processes whose descriptors were read
+        self.threads: dict[int, int] = {}
+        self.open_waits_unreadable = 0
+        #: processes whose descriptor links were refused (a security module), though listed
+        self.links_refused: set[int] = set()
+        #: seconds spent per phase of `finish`, for benchmarks
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ during the walk
+
+    def process(self, ref: ProcessRef, threads: int) -> None:
+        """The process whose descriptors `descriptor` is about to be given."""
+        self.threads[ref.pid] = threads
+        self._ref = ref
+        self._fds = self._fds_of[ref.pid] = {}
+
+    def link_refused(self, ref: ProcessRef) -> None:
+        """A descriptor of `ref` could not be read: what it holds is hidden."""
+        self.links_refused.add(ref.pid)
+
+    def descriptor(self, name: str, target: str, fd_dir: int) -> bool:
+        """Record descriptor `name` of the current process (its /proc/PID/fd open as `fd_dir`) if
+        its link `target` is a channel; True when it was one (wanted or not), so the caller looks
+        no further. Called for every descriptor of the machine: kept lean."""
+        if target.startswith(SOCKET_PREFIX):
+            if self.want_sockets:
+                inode = int(target[_SOCKET_START:-1])
+                fd = int(name)
+                ends = self.found.socket_ends.get(inode)
+                if ends is None:
+                    self.found.socket_ends[inode] = [(self._ref, fd)]
+                else:
+                    ends.append((self._ref, fd))
+                self._fds[fd] = ("sock", inode)
+            return True
+        if target.startswith(PIPE_PREFIX):
+            if self.want_pipes:
+                try:
+                    mode = _END_MODES[(os.lstat(name, dir_fd=fd_dir).st_mode >> 7) & 3]
+                except OSError:
+                    return True  # closed since it was listed
+                if mode is not None:
+                    inode = int(target[_PIPE_START:-1])
+                    fd = int(name)
+                    pipe_ends = self.found.pipe_ends.get(inode)
+                    if pipe_ends is None:
+                        self.found.pipe_ends[inode] = [(self._ref, fd, mode)]
+                    else:
+                        pipe_ends.append((self._ref, fd, mode))
+                    self._fds[fd] = ("pipe", inode)
+            return True
+        if self.want_fifos and may_be_fifo(target):
+            return self._maybe_fifo(name, target, fd_dir)
+        return False
+
+    def _maybe_fifo(self, name: str, target: str, fd_dir: int) -> bool:
+        try:
+            st = os.stat(name, dir_fd=fd_dir)  # follows the fd's own file: no open, no rendezvous
+            if not stat.S_ISFIFO(st.st_mode):
+                return False
+            mode = end_mode(os.lstat(name, dir_fd=fd_dir).st_mode)
+        except OSError:
+            return False
+        if mode is None:
+            return True
+        key = (st.st_dev, st.st_ino)
+        fd = int(name)
+        self.found.fifo_ends.setdefault(key, []).append((self._ref, fd, mode))
+        path, unlinked = fifo_path(target)
+        known = self.found.fifo_paths.get(key)
+        if known is None or (known[1] and not unlinked):
+            self.found.fifo_paths[key] = (path, unlinked)
+        self._fds[fd] = ("fifo", st.st_dev, st.st_ino)
+        return True
+
+    def channel_wait(self, pid: int, tid: int, call: ChannelCall, line: SyscallLine,
+                     dir_fd: int) -> ChannelWait | None:
+        """The channel a task of `pid` (its /proc/PID directory open as `dir_fd`) is blocked on
+        in `call`, or None when the call is not on a channel this scan collects."""
+        if call in ("open", "openat"):
+            if not self.want_fifos:
+                return None
+            try:
+                return open_wait(call, line, tid, dir_fd)
+            except Denied:
+                self.open_waits_unreadable += 1
+                return None
+        fds = self._fds_of.get(pid)
+        if fds is None:
+            return None
+        return fd_wait(call, line, fds.get)
+
+    def add_blocked(self, ref: ProcessRef, tid: int, wait: ChannelWait, since: float | None,
+                    state: str) -> None:
+        task = build(BlockedTask, pid=ref.pid, tid=tid, comm=ref.comm, op=wait.op, fd=wait.fd,
+                     since=since, uid=ref.uid, state=state, mode=wait.mode)
+        self.found.blocked.setdefault(wait.key, []).append(task)
+        if wait.path is not None and len(wait.key) == 3:
+            _, dev, inode = wait.key
+            self.found.fifo_paths.setdefault((dev, inode), (wait.path, False))
+
+    # ------------------------------------------------------------------ after the walk
+
+    def finish(self, *, everything_seen: bool, processes: dict[int, ProcessRef],
+               inspect_refused: int) -> ChannelScan:
+        """Measure, dump and assemble. `everything_seen`: no process hid its descriptors (then a
+        pipe's missing read end is really missing); `inspect_refused`: how many processes' fds
+        could not be read, for the notes."""
+        started = time.perf_counter()
+        walk = self.state.fifo_walk.current() if self.want_fifos else None
+        self.timings["fifo_walk"] = time.perf_counter() - started
+        return assemble.channel_scan(
+            self, walk=walk, everything_seen=everything_seen, processes=processes,
+            inspect_refused=inspect_refused)
