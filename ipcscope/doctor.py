@@ -8,7 +8,9 @@ deadlock verdict, only "stuck"; "nobody holds it" says how many processes could 
 Liveness comes from the scan's process table, which lists every process, inspected or not.
 
 Finding kinds (exact names, used in JSON): dead-holder, deadlock, stuck-semaphore,
-unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
+unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix; and for channels
+(pipes, FIFOs, sockets: `ipcscope.doctor_channels`) pipe-eof-never, pipe-full, pipe-no-reader,
+fifo-open-wait, socket-backlog-full.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Literal
 
 from ipcscope.format import duration, human_size, percent
 from ipcscope.model import (
+    CHANNEL_KINDS,
     KINDS,
     MsgQueue,
     ObjectRef,
@@ -44,8 +47,16 @@ QUEUE_FULL = "queue-full"
 ORPHAN_SHM = "orphan-shm"
 REMOVED_ATTACHED = "removed-attached"
 ORPHAN_POSIX = "orphan-posix"
+PIPE_EOF_NEVER = "pipe-eof-never"
+PIPE_FULL = "pipe-full"
+PIPE_NO_READER = "pipe-no-reader"
+FIFO_OPEN_WAIT = "fifo-open-wait"
+SOCKET_BACKLOG_FULL = "socket-backlog-full"
 FINDING_KINDS = (DEAD_HOLDER, DEADLOCK, STUCK_SEMAPHORE, UNMATCHED_RECEIVER, QUEUE_FULL,
-                 ORPHAN_SHM, REMOVED_ATTACHED, ORPHAN_POSIX)
+                 ORPHAN_SHM, REMOVED_ATTACHED, ORPHAN_POSIX,
+                 PIPE_EOF_NEVER, PIPE_FULL, PIPE_NO_READER, FIFO_OPEN_WAIT, SOCKET_BACKLOG_FULL)
+#: the order findings are sorted in, by the kind of their object
+_OBJECT_KINDS = (*KINDS, *CHANNEL_KINDS)
 
 #: msgrcv flag: with msgtyp > 0, take the first message whose type is *not* msgtyp.
 MSG_EXCEPT = 0o20000
@@ -86,6 +97,10 @@ def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0) -> li
         *check.removed_attached(),
         *check.orphan_posix(),
     ]
+    if snapshot.processes is not None and snapshot.processes.channels is not None:
+        from ipcscope.doctor_channels import channel_findings
+
+        findings += channel_findings(snapshot.processes, now=now, stuck_after=stuck_after)
     return sorted(findings, key=_sort_key)
 
 
@@ -114,6 +129,10 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     elif scan.denied:
         who = "1 process" if scan.denied == 1 else f"{scan.denied} processes"
         notes.append(f"{who} could not be inspected: their attachments and waits are unknown")
+    if scan is not None and scan.channels is not None:
+        from ipcscope.doctor_channels import coverage_notes as channel_coverage
+
+        notes.extend(n for n in [*scan.channels.notes, *channel_coverage(scan)] if n not in notes)
     hidden = [s.id for s in snapshot.sem if s.semaphores is None]
     if hidden:
         sets = ("set " if len(hidden) == 1 else "sets ") + ", ".join(map(str, hidden))
@@ -143,7 +162,7 @@ def _finding_to_json(finding: Finding) -> dict:
 def _sort_key(finding: Finding) -> tuple:
     ref = finding.object
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
-    return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ident,
+    return (SEVERITIES.index(finding.severity), _OBJECT_KINDS.index(ref.kind), ident,
             FINDING_KINDS.index(finding.kind) if finding.kind in FINDING_KINDS else 99, finding.pids)
 
 
