@@ -78,12 +78,14 @@ class ProcessScanner:
     Channels (pipes, FIFOs, UNIX and local inet sockets) are collected in the same pass unless
     `kinds` leaves them out. FIFOs nobody has open are found by walking `fifo_dirs` (default
     /tmp, /run, /dev/shm, /var/run; none for a fixture /proc), at most every `fifo_interval`
-    seconds: the scans in between re-check only the FIFOs the last walk found.
+    seconds: the scans in between re-check only the FIFOs the last walk found. A /proc of a pid
+    namespace other than the machine's (a container) leaves ends outside it unseen, unless
+    `pid_namespace_closed` says none of its channels reach outside (a namespace built so).
     """
 
     def __init__(self, proc_root: str = "/proc", clock: Callable[[], float] = time.time,
                  machine: str | None = None, *, fifo_dirs: Iterable[str] | None = None,
-                 fifo_interval: float = 30.0) -> None:
+                 fifo_interval: float = 30.0, pid_namespace_closed: bool = False) -> None:
         self.proc_root = proc_root
         self.clock = clock
         self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
@@ -91,6 +93,7 @@ class ProcessScanner:
         self._channel_syscalls = channel_syscalls(self.machine) or {}
         self._fifo_dirs = None if fifo_dirs is None else tuple(fifo_dirs)
         self._fifo_interval = fifo_interval
+        self._pid_namespace_closed = pid_namespace_closed
         self._channel_state: ChannelState | None = None
         #: seconds per phase of the last channel collection (fifo_walk, fionread, sock_diag)
         self.channel_timings: dict[str, float] = {}
@@ -136,7 +139,8 @@ class ProcessScanner:
 
         if self._channel_state is None:
             self._channel_state = ChannelState(self.proc_root, fifo_dirs=self._fifo_dirs,
-                                               fifo_interval=self._fifo_interval)
+                                               fifo_interval=self._fifo_interval,
+                                               pid_namespace_closed=self._pid_namespace_closed)
         return ChannelCollector(self._channel_state, wanted)
 
     def user_name(self, uid: int) -> str | None:

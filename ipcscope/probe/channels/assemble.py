@@ -203,7 +203,11 @@ def _inet(listed: SocketList, owners: dict[int, list[tuple[ProcessRef, int]]],
 def _notes(collector: ChannelCollector, meter: PipeMeter | None, hidden: int, everything_seen: bool,
            inspect_refused: int, walk: WalkResult | None, pipes_and_fifos: int) -> list[str]:
     notes = []
-    if not everything_seen:
+    if collector.state.outside_unseen:
+        notes.append("This /proc shows a pid namespace (a container): processes outside it may hold ends of "
+                     "these channels, so a missing reader or writer may be outside, and queued bytes are "
+                     "measured only through a read end.")
+    elif not everything_seen:
         who = (f"{inspect_refused} process{'es' if inspect_refused != 1 else ''}" if inspect_refused
                else "Some processes")
         fix = "denied by a security module" if os.geteuid() == 0 else "run as root to see them"
@@ -211,8 +215,12 @@ def _notes(collector: ChannelCollector, meter: PipeMeter | None, hidden: int, ev
                      "shown, the ends they hold of those shown are missing, and the bytes queued in a pipe "
                      "or FIFO whose read end is not visible are unknown.")
     if hidden:
-        why = ("their holders are among the processes that could not be inspected" if not everything_seen
-               else "no process holds a descriptor of them (in flight in a message, or held by the kernel)")
+        if collector.state.outside_unseen:
+            why = "their holders may be processes outside this pid namespace, or could not be inspected"
+        elif not everything_seen:
+            why = "their holders are among the processes that could not be inspected"
+        else:
+            why = "no process holds a descriptor of them (in flight in a message, or held by the kernel)"
         notes.append(f"{hidden} socket{'s have' if hidden != 1 else ' has'} no visible owner: {why}.")
     if meter is not None and meter.refused:
         notes.append(f"The bytes queued in {meter.refused} pipe{'s' if meter.refused != 1 else ''} or FIFOs are "

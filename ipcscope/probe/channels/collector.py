@@ -52,9 +52,12 @@ class ChannelState:
     """
 
     def __init__(self, proc_root: str = "/proc", *, fifo_dirs: Iterable[str] | None = None,
-                 fifo_interval: float = DEFAULT_INTERVAL) -> None:
+                 fifo_interval: float = DEFAULT_INTERVAL, pid_namespace_closed: bool = False) -> None:
         self.proc_root = proc_root
         self.live = _is_procfs(proc_root)
+        #: processes outside the scanned pid namespace (a container's host) may hold ends of its
+        #: channels, unseen: a container's stdout is a pipe read by the host
+        self.outside_unseen = not pid_namespace_closed and not _initial_pid_namespace(proc_root)
         dirs = tuple(fifo_dirs) if fifo_dirs is not None else (DEFAULT_DIRS if self.live else ())
         self.fifo_walk = FifoWalkCache(dirs, fifo_interval)
         self._pipe_dev: int | None = None
@@ -65,6 +68,17 @@ class ChannelState:
         if self._pipe_dev is None:
             self._pipe_dev = pipefs_device()
         return self._pipe_dev
+
+
+#: the inode of the initial pid namespace (PROC_PID_INIT_INO, a kernel constant since 3.8)
+_INITIAL_PID_NAMESPACE = "pid:[4026531836]"
+
+
+def _initial_pid_namespace(proc_root: str) -> bool:
+    try:
+        return os.readlink(f"{proc_root}/self/ns/pid") == _INITIAL_PID_NAMESPACE
+    except OSError:
+        return False
 
 
 def _is_procfs(path: str) -> bool:
@@ -216,5 +230,5 @@ class ChannelCollector:
         walk = self.state.fifo_walk.current() if self.want_fifos else None
         self.timings["fifo_walk"] = time.perf_counter() - started
         return assemble.channel_scan(
-            self, walk=walk, everything_seen=everything_seen, processes=processes,
-            inspect_refused=inspect_refused)
+            self, walk=walk, everything_seen=everything_seen and not self.state.outside_unseen,
+            processes=processes, inspect_refused=inspect_refused)
