@@ -585,10 +585,9 @@ class _ScanPass:
         stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
         if stat is None or stat.state == "R":
             return  # gone, or woken up and about to return
-        from ipcscope.probe.channels.blocked import switches
-
         # woken and blocked again (each write to a pipe wakes its reader) is a new wait
-        identity = (tid, stat.start_time, wait.key, line.number, wait.fd, switches(tid, proc.dir_fd))
+        identity = (tid, stat.start_time, wait.key, line.number, wait.fd,
+                    self.channels.times_scheduled(tid, proc.dir_fd))
         since = self._since(proc, tid, stat, identity)
         state = "stopped" if stat.state in _STOPPED_STATES else "waiting"
         self.channels.add_blocked(proc.ref, tid, wait, since, state)

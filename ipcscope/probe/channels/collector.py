@@ -22,7 +22,7 @@ from ipcscope.core.fs import statfs_type
 from ipcscope.model import BlockedTask, ChannelKind, ChannelScan, EndMode, ProcessRef
 from ipcscope.probe._fast import build
 from ipcscope.probe.channels import assemble
-from ipcscope.probe.channels.blocked import ChannelKey, ChannelWait, fd_wait, open_wait
+from ipcscope.probe.channels.blocked import ChannelKey, ChannelWait, fd_wait, open_wait, switches
 from ipcscope.probe.channels.descriptors import (
     PIPE_PREFIX,
     SOCKET_PREFIX,
@@ -209,6 +209,10 @@ class ChannelCollector:
         if fds is None:
             return None
         return fd_wait(call, line, fds.get)
+
+    def times_scheduled(self, tid: int, dir_fd: int) -> int | None:
+        """How often the task has run: the same wait seen again has the same count."""
+        return switches(tid, dir_fd)
 
     def add_blocked(self, ref: ProcessRef, tid: int, wait: ChannelWait, since: float | None,
                     state: str) -> None:
