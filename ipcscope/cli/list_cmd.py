@@ -12,14 +12,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-TYPE_CHOICES = ("shm", "msg", "sem", "pmq", "pshm", "psem")
+TYPE_CHOICES = ("shm", "msg", "sem", "pmq", "pshm", "psem", "pipe", "fifo", "unix", "inet")
+#: the kinds the process scan finds (no object table of their own)
+CHANNEL_CHOICES = ("pipe", "fifo", "unix", "inet")
 
 
 def register(subparsers) -> None:
     listing = subparsers.add_parser(
-        "list", help="list IPC objects (lsipc-style tables, or --json)",
-        description="List System V and POSIX IPC objects. Warnings (what this user cannot see) "
-                    "go to stderr.",
+        "list", help="list IPC objects and channels (lsipc/ss-style tables, or --json)",
+        description="List System V and POSIX IPC objects, and the pipes, FIFOs and sockets between "
+                    "processes. Warnings (what this user cannot see) go to stderr.",
     )
     listing.add_argument("--json", action="store_true", help="print the JSON document (see README)")
     listing.add_argument(
@@ -29,7 +31,8 @@ def register(subparsers) -> None:
     listing.add_argument("-b", "--bytes", action="store_true", help="print sizes in bytes")
     listing.add_argument(
         "--no-processes", action="store_true",
-        help="skip the /proc scan for attached and waiting processes (their fields become null)",
+        help="skip the /proc scan for attached and waiting processes and for channels (their fields, "
+             "and \"channels\", become null)",
     )
     listing.set_defaults(handler=run_list)
 
@@ -96,7 +99,7 @@ def _list(args: argparse.Namespace) -> int:
     from ipcscope.probe import take_snapshot
 
     kinds = selected_kinds(args)
-    snapshot = take_snapshot(kinds=kinds)
+    snapshot = take_snapshot(kinds=[kind for kind in kinds if kind not in CHANNEL_CHOICES])
     if not args.no_processes:
         from ipcscope.probe.processes import scan_processes
 
@@ -112,6 +115,10 @@ def _list(args: argparse.Namespace) -> int:
         sys.stdout.write(object_tables(snapshot, kinds, raw_bytes=args.bytes))
     sys.stdout.flush()
     print_warnings(snapshot.warnings)
+    scan = snapshot.processes
+    if scan is not None and scan.channels is not None and not args.json:
+        for note in scan.channels.notes:  # what of the channels shown is hidden, and why
+            print(f"ipcscope: note: {note}", file=sys.stderr)
     return 0
 
 
