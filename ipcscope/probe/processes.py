@@ -410,44 +410,59 @@ class _ScanPass:
         return self.posix_files.get((mapping.dev, mapping.inode))
 
     def _read_fds(self, proc: _Proc) -> None:
+        channels = self.channels
+        links = None
+        if channels is not None:
+            # a process that has not run since the last scan has the same descriptors: the
+            # collector replays its channel ends and gives back its other links
+            links = channels.unchanged(proc.ref, proc.status.threads, proc.dir_fd, self._tids(proc))
+            if links is not None and not self.want_posix_fds:
+                return
         try:
             fd_dir = os.open("fd", _DIR_FLAGS & ~os.O_PATH, dir_fd=proc.dir_fd)
         except PermissionError:
             raise Denied(13) from None
         except OSError:
             return
-        channels = self.channels
-        describe = None
-        if channels is not None:
-            channels.process(proc.ref, proc.status.threads)
-            describe = channels.descriptor
-        posix = self.want_posix_fds
         try:
-            if posix:
-                proc.queue_fds = {}
-            for fd in os.listdir(fd_dir):
-                try:
-                    target = os.readlink(fd, dir_fd=fd_dir)
-                except OSError as error:
-                    if channels is not None and error.errno in DENIED_ERRNOS:
-                        channels.link_refused(proc.ref)  # a security module hides its descriptors
-                    continue
-                if describe is not None and describe(fd, target, fd_dir):
-                    continue
-                if not posix:
-                    continue
+            if links is None:
+                links = self._fd_links(proc, fd_dir)
+            if not self.want_posix_fds:
+                return
+            proc.queue_fds = {}
+            for fd, target in links:
                 if target.startswith("/dev/shm/"):
                     row_key = self._file_ref(fd, fd_dir)
                 elif target.startswith("/") and "/" not in target[1:] and len(target) > 1:
                     # a queue's link reads "/name", like a file at the root: statfs tells them apart
                     row_key = self._queue_ref(proc, f"{self.root}/{proc.pid}/fd/{fd}", target)
-                    proc.queue_fds[int(fd)] = row_key  # type: ignore[index]
+                    proc.queue_fds[int(fd)] = row_key
                 else:
                     continue
                 if row_key is not None:
                     self.holders[row_key].add(proc.pid)
         finally:
             os.close(fd_dir)
+
+    def _fd_links(self, proc: _Proc, fd_dir: int) -> list[tuple[str, str]]:
+        """(fd, link target) of every descriptor that is not a channel: channels go to the
+        collector as they are read."""
+        channels = self.channels
+        describe = channels.descriptor if channels is not None else None
+        links = []
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(fd, dir_fd=fd_dir)
+            except OSError as error:
+                if channels is not None and error.errno in DENIED_ERRNOS:
+                    channels.link_refused(proc.ref)  # a security module hides its descriptors
+                continue
+            if describe is not None and describe(fd, target, fd_dir):
+                continue
+            links.append((fd, target))
+        if channels is not None:
+            channels.remember(links)
+        return links
 
     def _file_ref(self, name: str, dir_fd: int) -> str | None:
         try:

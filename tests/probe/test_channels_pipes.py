@@ -371,3 +371,65 @@ def test_a_fifo_opener_is_not_released_by_scans() -> None:
             finally:
                 os.close(reader)
     assert os.waitstatus_to_exitcode(status) == 7
+
+
+# --------------------------------------------------------------------------- idle processes
+
+
+def test_an_idle_process_is_replayed_and_one_that_ran_is_read_again() -> None:
+    control_read, control_write = os.pipe()
+    kept_read, kept_write = os.pipe()
+    dropped_read, dropped_write = os.pipe()
+    made: list[int] = []
+
+    def idle_until_told() -> None:
+        os.close(control_write)
+        os.read(control_read, 1)  # sleeps: its descriptors cannot change meanwhile
+        os.close(dropped_read)  # then, once woken: one pipe gone, a new one made
+        os.close(dropped_write)
+        os.pipe()
+        os.read(control_read, 1)
+
+    with children() as kids:
+        child = kids.spawn(idle_until_told)
+        os.close(control_read)
+        os.close(dropped_read)
+        watcher = scanner()
+
+        def child_fds(channels) -> set[int]:
+            return {p.inode for p in channels.pipes if child in {e.pid for e in p.ends}}
+
+        first = poll_channels(watcher, lambda c: bool(pipe_of(c, control_write).blocked), kinds=PIPES)
+        before = child_fds(first.channels)
+        again = watcher.scan(empty_snapshot(), PIPES)
+        assert watcher._channel_state.last_replayed >= 1
+        assert child_fds(again.channels) == before
+        replayed = [e for p in again.channels.pipes for e in p.ends if e.pid == child]
+        assert replayed == [e for p in first.channels.pipes for e in p.ends if e.pid == child]
+        os.write(control_write, b"!")
+        dropped = os.fstat(dropped_write).st_ino
+        after = poll_channels(watcher, lambda c: dropped not in child_fds(c) and len(child_fds(c) - before) == 1,
+                              kinds=PIPES)
+        made = sorted(child_fds(after.channels) - before)
+    for fd in (control_write, kept_read, kept_write, dropped_write):
+        os.close(fd)
+    assert len(made) == 1
+
+
+def test_a_fifo_renamed_while_its_holder_sleeps_shows_its_new_path() -> None:
+    with private_dir() as directory:
+        old, new = f"{directory}/old", f"{directory}/new"
+        os.mkfifo(old, 0o600)
+        handle = os.open(old, os.O_RDWR)
+        try:
+            with children() as kids:
+                kids.spawn(closing())
+                watcher = scanner()
+                poll_channels(watcher, lambda c: fifo_at(c, old) is not None and len(fifo_at(c, old).ends) == 2,
+                              kinds=FIFOS)
+                watcher.scan(empty_snapshot(), FIFOS)
+                os.rename(old, new)
+                scan = watcher.scan(empty_snapshot(), FIFOS)
+                assert {f.path for f in scan.channels.fifos if f.inode == os.stat(new).st_ino} == {new}
+        finally:
+            os.close(handle)

@@ -25,7 +25,7 @@ from ipcscope.model import (
     UnixSocket,
     UnixState,
 )
-from ipcscope.probe._fast import build
+from ipcscope.probe._fast import build, build_rows
 from ipcscope.probe.channels.blocked import ChannelKey
 from ipcscope.probe.channels.diag import UnixRecord, unix_name
 from ipcscope.probe.channels.fifo_walk import WalkResult
@@ -51,33 +51,35 @@ def channel_scan(collector: ChannelCollector, *, walk: WalkResult | None, everyt
     notes: list[str] = []
     blocked = {key: tuple(sorted(tasks, key=lambda t: (t.pid, t.tid))) for key, tasks in found.blocked.items()}
 
-    started = time.perf_counter()
+    # timed in CPU seconds of this thread: on a shared machine, wall time measures the others
+    clock = time.thread_time
+    started = clock()
     meter = PipeMeter() if state.live else None
     try:
-        pipes = _pipes(collector, meter, blocked, everything_seen) if "pipe" in kinds else ()
-        fifos = _fifos(collector, meter, blocked, walk, everything_seen) if "fifo" in kinds else ()
+        measures = _measure_all(collector, meter, walk, everything_seen)
     finally:
         if meter is not None:
             meter.close()
-    dumping = 0.0
+    measured = clock()
+    ends = _Ends(state.ends, in_order=state.live)
+    pipes = _pipes(collector, ends, measures, blocked) if "pipe" in kinds else ()
+    fifos = _fifos(collector, ends, measures, blocked, walk, everything_seen) if "fifo" in kinds else ()
+    built = clock()
+    unix_listed = state.sockets.unix() if "unix" in kinds else None
+    inet_listed = state.sockets.inet() if "inet" in kinds else None
+    dumped = clock()
     unix: tuple[UnixSocket, ...] = ()
     inet: tuple[InetSocket, ...] = ()
-    if "unix" in kinds:
-        dump_started = time.perf_counter()
-        listed = state.sockets.unix()
-        dumping += time.perf_counter() - dump_started
-        notes += listed.notes
-        unix = _unix(unix_records(listed), found.socket_ends, blocked, listed.detailed)
-    if "inet" in kinds:
-        dump_started = time.perf_counter()
-        listed = state.sockets.inet()
-        dumping += time.perf_counter() - dump_started
-        notes += listed.notes
-        inet = _inet(listed, found.socket_ends, blocked)
-    measuring = meter.seconds if meter is not None else 0.0
-    timings["fionread"] = measuring
-    timings["sock_diag"] = dumping
-    timings["assemble"] = time.perf_counter() - started - measuring - dumping
+    if unix_listed is not None:
+        notes += unix_listed.notes
+        unix = _unix(unix_records(unix_listed), found.socket_ends, blocked, unix_listed.detailed, ends)
+    if inet_listed is not None:
+        notes += inet_listed.notes
+        inet = _inet(inet_listed, found.socket_ends, blocked, ends)
+    timings["fionread"] = measured - started
+    timings["sock_diag"] = dumped - built
+    timings["assemble"] = (built - measured) + (clock() - dumped)
+    state.ends = ends.now
 
     hidden = sum(1 for s in unix if not s.ends) + sum(1 for s in inet if not s.ends)
     notes += _notes(collector, meter, hidden, everything_seen, inspect_refused, walk, len(pipes) + len(fifos))
@@ -89,42 +91,75 @@ def channel_scan(collector: ChannelCollector, *, walk: WalkResult | None, everyt
                        notes=tuple(dict.fromkeys(notes)), threads=threads, complete=everything_seen)
 
 
-def _ends(raw: list[tuple[ProcessRef, int, EndMode]]) -> tuple[ChannelEnd, ...]:
-    return tuple(build(ChannelEnd, pid=ref.pid, comm=ref.comm, fd=fd, mode=mode, uid=ref.uid)
-                 for ref, fd, mode in sorted(raw, key=lambda e: (e[0].pid, e[1])))
+_END_FIELDS = ("pid", "comm", "fd", "mode", "uid")
+EndRow = tuple[int, str, int, EndMode, int | None]
 
 
-def _socket_ends(raw: list[tuple[ProcessRef, int]] | None) -> tuple[ChannelEnd, ...]:
-    if not raw:
-        return ()
-    return tuple(build(ChannelEnd, pid=ref.pid, comm=ref.comm, fd=fd, mode="rw", uid=ref.uid)
-                 for ref, fd in sorted(raw, key=lambda e: (e[0].pid, e[1])))
+class _Ends:
+    """ChannelEnd objects, the same ones as the last scan's where nothing changed: an idle
+    process's ends are identical scan after scan, and reusing them spares building thousands of
+    objects (and the cycle collector walking thousands more long-lived ones)."""
+
+    def __init__(self, previous: dict[EndRow, ChannelEnd], in_order: bool) -> None:
+        self.previous = previous
+        self.now: dict[EndRow, ChannelEnd] = {}
+        self.in_order = in_order
+
+    def of(self, rows: list[EndRow]) -> tuple[ChannelEnd, ...]:
+        """The ends of one channel, by pid then fd: the order a live walk meets them in (/proc
+        lists pids and fds in ascending order), so only a fixture tree's are sorted."""
+        if not self.in_order:
+            rows.sort(key=lambda row: (row[0], row[2]))
+        previous, now = self.previous, self.now
+        out = []
+        for row in rows:
+            end = previous.get(row)
+            if end is None:
+                end = build_rows(ChannelEnd, _END_FIELDS, (row,))[0]
+            now[row] = end
+            out.append(end)
+        return tuple(out)
 
 
-def _measure(meter: PipeMeter | None, raw: list[tuple[ProcessRef, int, EndMode]], everything_seen: bool,
-             dev: int, inode: int) -> Measure | None:
+MeasureKey = tuple[int, int]  # (dev, inode)
+
+
+def _measure_all(collector: ChannelCollector, meter: PipeMeter | None, walk: WalkResult | None,
+                 everything_seen: bool) -> dict[MeasureKey, Measure | None]:
+    """Bytes queued and capacity of every pipe and FIFO with an end, through a duplicate."""
     if meter is None:
-        return None
-    ends: list[End] = [(ref.pid, fd, mode) for ref, fd, mode in raw]
-    chosen = end_to_duplicate(ends, everything_seen)
-    return meter.measure(chosen, dev, inode) if chosen is not None else None
+        return {}
+    out: dict[MeasureKey, Measure | None] = {}
+    found = collector.found
+    wanted: list[tuple[MeasureKey, list[tuple[ProcessRef, int, EndMode]]]] = []
+    if "pipe" in collector.kinds:
+        dev = collector.state.pipe_dev
+        wanted += [((dev, inode), raw) for inode, raw in found.pipe_ends.items()]
+    if "fifo" in collector.kinds:
+        wanted += list(found.fifo_ends.items())
+    for (dev, inode), raw in wanted:
+        ends: list[End] = [(ref.pid, fd, mode) for ref, fd, mode in raw]
+        chosen = end_to_duplicate(ends, everything_seen)
+        out[(dev, inode)] = meter.measure(chosen, dev, inode) if chosen is not None else None
+    return out
 
 
-def _pipes(collector: ChannelCollector, meter: PipeMeter | None, blocked: dict[ChannelKey, tuple[BlockedTask, ...]],
-           everything_seen: bool) -> tuple[Pipe, ...]:
+def _pipes(collector: ChannelCollector, ends: _Ends, measures: dict[MeasureKey, Measure | None],
+           blocked: dict[ChannelKey, tuple[BlockedTask, ...]]) -> tuple[Pipe, ...]:
     dev = collector.state.pipe_dev
-    out = []
-    for inode in sorted(collector.found.pipe_ends):
-        raw = collector.found.pipe_ends[inode]
-        measured = _measure(meter, raw, everything_seen, dev, inode)
-        out.append(build(Pipe, inode=inode, dev=dev, ends=_ends(raw), blocked=blocked.get(("pipe", inode), ()),
-                         queued=measured.queued if measured else None,
-                         capacity=measured.capacity if measured else None))
-    return tuple(out)
+    found = collector.found.pipe_ends
+    rows = []
+    for inode in sorted(found):
+        measured = measures.get((dev, inode))
+        pipe_ends = ends.of([(ref.pid, ref.comm, fd, mode, ref.uid) for ref, fd, mode in found[inode]])
+        rows.append((inode, dev, pipe_ends, blocked.get(("pipe", inode), ()),
+                     measured.queued if measured else None, measured.capacity if measured else None))
+    return tuple(build_rows(Pipe, ("inode", "dev", "ends", "blocked", "queued", "capacity"), rows))
 
 
-def _fifos(collector: ChannelCollector, meter: PipeMeter | None, blocked: dict[ChannelKey, tuple[BlockedTask, ...]],
-           walk: WalkResult | None, everything_seen: bool) -> tuple[Fifo, ...]:
+def _fifos(collector: ChannelCollector, ends: _Ends, measures: dict[MeasureKey, Measure | None],
+           blocked: dict[ChannelKey, tuple[BlockedTask, ...]], walk: WalkResult | None,
+           everything_seen: bool) -> tuple[Fifo, ...]:
     found = collector.found
     paths = dict(found.fifo_paths)
     for fifo in walk.fifos if walk is not None else ():
@@ -133,14 +168,15 @@ def _fifos(collector: ChannelCollector, meter: PipeMeter | None, blocked: dict[C
     for (dev, inode), (path, unlinked) in sorted(paths.items(), key=lambda item: (item[1][0], item[0])):
         raw = found.fifo_ends.get((dev, inode), [])
         if raw:
-            measured = _measure(meter, raw, everything_seen, dev, inode)
+            measured = measures.get((dev, inode))
             queued = measured.queued if measured else None
             capacity = measured.capacity if measured else None
         else:
             # nobody has it open: no buffer exists, so nothing is queued (unless a hidden
             # process holds it, which only a complete scan rules out)
             queued, capacity = (0 if everything_seen else None), None
-        out.append(build(Fifo, path=path, inode=inode, dev=dev, ends=_ends(raw),
+        fifo_ends = ends.of([(ref.pid, ref.comm, fd, mode, ref.uid) for ref, fd, mode in raw])
+        out.append(build(Fifo, path=path, inode=inode, dev=dev, ends=fifo_ends,
                          blocked=blocked.get(("fifo", dev, inode), ()), queued=queued,
                          capacity=capacity, unlinked=unlinked))
     return tuple(out)
@@ -163,8 +199,12 @@ def unix_state(record: UnixRecord, pending: set[int]) -> UnixState:
     return "closing"
 
 
+def _socket_ends(ends: _Ends, raw: list[tuple[ProcessRef, int]] | None) -> tuple[ChannelEnd, ...]:
+    return ends.of([(ref.pid, ref.comm, fd, "rw", ref.uid) for ref, fd in raw]) if raw else ()
+
+
 def _unix(records: list[UnixRecord], owners: dict[int, list[tuple[ProcessRef, int]]],
-          blocked: dict[ChannelKey, tuple[BlockedTask, ...]], detailed: bool) -> tuple[UnixSocket, ...]:
+          blocked: dict[ChannelKey, tuple[BlockedTask, ...]], detailed: bool, ends: _Ends) -> tuple[UnixSocket, ...]:
     pending = {client for r in records if r.state == _TCP_LISTEN for client in r.icons}
     out = []
     for r in sorted(records, key=lambda r: r.inode):
@@ -178,12 +218,12 @@ def _unix(records: list[UnixRecord], owners: dict[int, list[tuple[ProcessRef, in
             pending=r.rq if listening and detailed else None,
             backlog=r.wq if listening and detailed else None,
             pending_peers=r.icons if listening else (), uid=r.uid,
-            ends=_socket_ends(owners.get(r.inode)), blocked=blocked.get(("sock", r.inode), ())))
+            ends=_socket_ends(ends, owners.get(r.inode)), blocked=blocked.get(("sock", r.inode), ())))
     return tuple(out)
 
 
 def _inet(listed: SocketList, owners: dict[int, list[tuple[ProcessRef, int]]],
-          blocked: dict[ChannelKey, tuple[BlockedTask, ...]]) -> tuple[InetSocket, ...]:
+          blocked: dict[ChannelKey, tuple[BlockedTask, ...]], ends: _Ends) -> tuple[InetSocket, ...]:
     out = []
     for kept in local_sockets(inet_records(listed)):
         r = kept.record
@@ -195,7 +235,7 @@ def _inet(listed: SocketList, owners: dict[int, list[tuple[ProcessRef, int]]],
             state=STATE_NAMES.get(r.state, str(r.state)), peer=kept.peer,
             queued=None if listener else r.rq, pending=r.rq if listener else None,
             backlog=r.wq if listener else None, uid=r.uid,
-            ends=_socket_ends(owners.get(r.inode)), blocked=blocked.get(("sock", r.inode), ())))
+            ends=_socket_ends(ends, owners.get(r.inode)), blocked=blocked.get(("sock", r.inode), ())))
     out.sort(key=lambda s: (s.proto, s.local, s.remote or "", s.inode))
     return tuple(out)
 

@@ -7,7 +7,13 @@ ChannelScan. `ChannelState` is what a ProcessScanner keeps between scans (the pi
 cached FIFO walk).
 
 Per descriptor the walk costs one readlink (the scan's own); a pipe or FIFO end one lstat more for
-its mode; a path one stat to tell a FIFO from a file.
+its mode; a path one stat to tell a FIFO from a file. That is the kernel's work for every
+descriptor of the machine, so it is not redone for a process that cannot have changed its
+descriptors: one whose every task has not run since the last scan (its schedstat, the run time in
+ns and the number of times it was scheduled, reads the same). Only the process itself changes its
+descriptor table (open, close, dup, exec, a received SCM_RIGHTS: all by running), except a process
+sharing the table by clone(CLONE_FILES) without being a thread of it, which is rare: its changes
+are seen once the process itself runs. What flows through the channels is read again every scan.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ipcscope.core.fs import statfs_type
-from ipcscope.model import BlockedTask, ChannelKind, ChannelScan, EndMode, ProcessRef
+from ipcscope.model import BlockedTask, ChannelEnd, ChannelKind, ChannelScan, EndMode, ProcessRef
 from ipcscope.probe._fast import build
 from ipcscope.probe.channels import assemble
 from ipcscope.probe.channels.blocked import ChannelKey, ChannelWait, fd_wait, open_wait, switches
@@ -62,6 +69,12 @@ class ChannelState:
         self.fifo_walk = FifoWalkCache(dirs, fifo_interval)
         self._pipe_dev: int | None = None
         self.sockets = SocketSource(proc_root, live=self.live)
+        #: pid -> its descriptors as the last scan read them, for processes that stay idle
+        self.remembered: dict[int, Remembered] = {}
+        #: the last scan's ChannelEnd objects by their fields, reused when unchanged
+        self.ends: dict[tuple[Any, ...], ChannelEnd] = {}
+        #: how many processes the last scan replayed instead of reading (for benchmarks)
+        self.last_replayed = 0
 
     @property
     def pipe_dev(self) -> int:
@@ -81,11 +94,41 @@ def _initial_pid_namespace(proc_root: str) -> bool:
         return False
 
 
+def _schedstat(tid: str, dir_fd: int) -> bytes:
+    """A task's /proc schedstat ("run-ns wait-ns times-scheduled"): the same bytes twice mean the
+    task did not run in between (a running task's run time moves at every tick)."""
+    fd = os.open(f"task/{tid}/schedstat", os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+    try:
+        return os.read(fd, 128)
+    finally:
+        os.close(fd)
+
+
 def _is_procfs(path: str) -> bool:
     try:
         return statfs_type(path) == PROC_SUPER_MAGIC
     except OSError:
         return False
+
+
+#: a channel descriptor as `descriptor` recorded it, to be replayed while its process is idle:
+#: ("s", fd, inode) a socket, ("p", fd, inode, mode) a pipe end,
+#: ("f", name, fd, dev, inode, mode) a FIFO end (its path is read again: renames need no run)
+Record = tuple[Any, ...]
+
+#: processes with more threads than this are read in full every scan: proving that none of their
+#: threads ran would cost more reads than their descriptors
+MAX_THREADS_REMEMBERED = 8
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """One process's descriptors as read by a scan, and the proof it has not run since."""
+
+    identity: int  # st_ino of /proc/PID: a new process under the same pid has a new one
+    runs: tuple[bytes, ...]  # each task's schedstat, in task order
+    channels: list[Record]
+    others: list[tuple[str, str]]  # (fd, link) of the descriptors that are not channels
 
 
 @dataclass
@@ -114,10 +157,13 @@ class ChannelCollector:
         self.want_fifos = "fifo" in self.kinds
         self.want_sockets = bool(self.kinds & {"unix", "inet"})
         self.found = Collected()
-        #: pid -> {fd: channel}, for the blocked tasks read after the process's descriptors
-        self._fds_of: dict[int, dict[int, ChannelKey]] = {}
         self._ref = ProcessRef(0)
-        self._fds: dict[int, ChannelKey] = {}
+        #: the process being walked: its identity and runs, and what descriptor() recorded
+        self._pending: tuple[int, tuple[bytes, ...]] | None = None
+        self._records: list[Record] = []
+        self._remembered: dict[int, Remembered] = {}
+        #: processes whose descriptors were replayed, not read (for benchmarks and tests)
+        self.replayed = 0
         #: pid -> threads, of the processes whose descriptors were read
         self.threads: dict[int, int] = {}
         self.open_waits_unreadable = 0
@@ -128,15 +174,60 @@ class ChannelCollector:
 
     # ------------------------------------------------------------------ during the walk
 
-    def process(self, ref: ProcessRef, threads: int) -> None:
-        """The process whose descriptors `descriptor` is about to be given."""
+    def unchanged(self, ref: ProcessRef, threads: int, dir_fd: int,
+                  tids: tuple[str, ...]) -> list[tuple[str, str]] | None:
+        """Start on the process `ref` (its /proc/PID open as `dir_fd`). When it has not run since
+        the last scan, its channel ends are recorded as they were and its other descriptors'
+        links returned; otherwise None, and the caller reads its descriptors (giving them to
+        `descriptor`, then the others to `remember`)."""
         self.threads[ref.pid] = threads
         self._ref = ref
-        self._fds = self._fds_of[ref.pid] = {}
+        self._records = []
+        self._pending = None
+        if len(tids) > MAX_THREADS_REMEMBERED:
+            return None
+        try:
+            identity = os.fstat(dir_fd).st_ino
+            runs = tuple(_schedstat(tid, dir_fd) for tid in tids)  # before the links: see remember
+        except OSError:
+            return None
+        self._pending = (identity, runs)
+        old = self.state.remembered.get(ref.pid)
+        if old is None or old.identity != identity or old.runs != runs or not all(runs):
+            return None
+        self._replay(old, dir_fd)
+        self._remembered[ref.pid] = old
+        self.replayed += 1
+        return old.others
+
+    def remember(self, others: list[tuple[str, str]]) -> None:
+        """The current process's descriptors are read: keep them for the next scan. Its runs
+        were read before its links, so a change made while they were read shows as a run."""
+        if self._pending is not None:
+            identity, runs = self._pending
+            self._remembered[self._ref.pid] = Remembered(identity, runs, self._records, others)
+
+    def _replay(self, old: Remembered, dir_fd: int) -> None:
+        ref, found = self._ref, self.found
+        for record in old.channels:
+            kind = record[0]
+            if kind == "s":
+                found.socket_ends.setdefault(record[2], []).append((ref, record[1]))
+            elif kind == "p":
+                found.pipe_ends.setdefault(record[2], []).append((ref, record[1], record[3]))
+            else:
+                _, name, fd, dev, inode, mode = record
+                try:
+                    target = os.readlink(f"fd/{name}", dir_fd=dir_fd)
+                except OSError:
+                    continue
+                self._add_fifo_end((dev, inode), fd, mode, target)
 
     def link_refused(self, ref: ProcessRef) -> None:
-        """A descriptor of `ref` could not be read: what it holds is hidden."""
+        """A descriptor of `ref` could not be read: what it holds is hidden (and it is read
+        again next time, not remembered)."""
         self.links_refused.add(ref.pid)
+        self._pending = None
 
     def descriptor(self, name: str, target: str, fd_dir: int) -> bool:
         """Record descriptor `name` of the current process (its /proc/PID/fd open as `fd_dir`) if
@@ -151,7 +242,7 @@ class ChannelCollector:
                     self.found.socket_ends[inode] = [(self._ref, fd)]
                 else:
                     ends.append((self._ref, fd))
-                self._fds[fd] = ("sock", inode)
+                self._records.append(("s", fd, inode))
             return True
         if target.startswith(PIPE_PREFIX):
             if self.want_pipes:
@@ -167,7 +258,7 @@ class ChannelCollector:
                         self.found.pipe_ends[inode] = [(self._ref, fd, mode)]
                     else:
                         pipe_ends.append((self._ref, fd, mode))
-                    self._fds[fd] = ("pipe", inode)
+                    self._records.append(("p", fd, inode, mode))
             return True
         if self.want_fifos and may_be_fifo(target):
             return self._maybe_fifo(name, target, fd_dir)
@@ -183,15 +274,17 @@ class ChannelCollector:
             return False
         if mode is None:
             return True
-        key = (st.st_dev, st.st_ino)
         fd = int(name)
+        self._add_fifo_end((st.st_dev, st.st_ino), fd, mode, target)
+        self._records.append(("f", name, fd, st.st_dev, st.st_ino, mode))
+        return True
+
+    def _add_fifo_end(self, key: tuple[int, int], fd: int, mode: EndMode, target: str) -> None:
         self.found.fifo_ends.setdefault(key, []).append((self._ref, fd, mode))
         path, unlinked = fifo_path(target)
         known = self.found.fifo_paths.get(key)
         if known is None or (known[1] and not unlinked):
             self.found.fifo_paths[key] = (path, unlinked)
-        self._fds[fd] = ("fifo", st.st_dev, st.st_ino)
-        return True
 
     def channel_wait(self, pid: int, tid: int, call: ChannelCall, line: SyscallLine,
                      dir_fd: int) -> ChannelWait | None:
@@ -205,10 +298,29 @@ class ChannelCollector:
             except Denied:
                 self.open_waits_unreadable += 1
                 return None
-        fds = self._fds_of.get(pid)
-        if fds is None:
+        return fd_wait(call, line, lambda fd: self._channel_at(fd, dir_fd))
+
+    def _channel_at(self, fd: int, dir_fd: int) -> ChannelKey | None:
+        """The collected channel descriptor `fd` of the process (/proc/PID open as `dir_fd`) is,
+        read again now: only blocked tasks ask, so the walk keeps no map of every descriptor."""
+        try:
+            target = os.readlink(f"fd/{fd}", dir_fd=dir_fd)
+        except OSError:
             return None
-        return fd_wait(call, line, fds.get)
+        found = self.found
+        if target.startswith(SOCKET_PREFIX):
+            inode = int(target[_SOCKET_START:-1])
+            return ("sock", inode) if inode in found.socket_ends else None
+        if target.startswith(PIPE_PREFIX):
+            inode = int(target[_PIPE_START:-1])
+            return ("pipe", inode) if inode in found.pipe_ends else None
+        if not self.want_fifos or not may_be_fifo(target):
+            return None
+        try:
+            st = os.stat(f"fd/{fd}", dir_fd=dir_fd)
+        except OSError:
+            return None
+        return ("fifo", st.st_dev, st.st_ino) if (st.st_dev, st.st_ino) in found.fifo_ends else None
 
     def times_scheduled(self, tid: int, dir_fd: int) -> int | None:
         """How often the task has run: the same wait seen again has the same count."""
@@ -230,9 +342,11 @@ class ChannelCollector:
         """Measure, dump and assemble. `everything_seen`: no process hid its descriptors (then a
         pipe's missing read end is really missing); `inspect_refused`: how many processes' fds
         could not be read, for the notes."""
-        started = time.perf_counter()
+        self.state.remembered = self._remembered  # processes gone since are forgotten
+        self.state.last_replayed = self.replayed
+        started = time.thread_time()
         walk = self.state.fifo_walk.current() if self.want_fifos else None
-        self.timings["fifo_walk"] = time.perf_counter() - started
+        self.timings["fifo_walk"] = time.thread_time() - started
         return assemble.channel_scan(
             self, walk=walk, everything_seen=everything_seen and not self.state.outside_unseen,
             processes=processes, inspect_refused=inspect_refused)

@@ -134,19 +134,6 @@ def split_messages(data: bytes, reply: Reply | None = None) -> Reply:
     return reply
 
 
-def attributes(payload: bytes, start: int) -> dict[int, bytes]:
-    """The rtattrs after a fixed header: type -> value. Raises ValueError when one overruns."""
-    found: dict[int, bytes] = {}
-    offset, end = start, len(payload)
-    while end - offset >= _RTATTR.size:
-        length, kind = _RTATTR.unpack_from(payload, offset)
-        if length < _RTATTR.size or offset + length > end:
-            raise ValueError(f"an attribute claims {length} bytes where {end - offset} remain")
-        found[kind] = payload[offset + _RTATTR.size:offset + length]
-        offset += _aligned(length)
-    return found
-
-
 # --------------------------------------------------------------------------- UNIX
 
 
@@ -171,33 +158,45 @@ class UnixRecord:
 
 
 def parse_unix(payload: bytes) -> UnixRecord:
-    """Decode one unix_diag_msg with its attributes. Raises ValueError when it is malformed."""
+    """Decode one unix_diag_msg with its attributes. Raises ValueError when it is malformed.
+
+    One pass over the attributes, without an intermediate dict: a dump holds one message per
+    socket of the machine."""
     if len(payload) < _UNIX_MSG.size:
         raise ValueError(f"a unix_diag message of {len(payload)} bytes is shorter than its header")
     _family, kind, state, inode = _UNIX_MSG.unpack_from(payload)
-    attrs = attributes(payload, _UNIX_MSG.size)
-    name = attrs.get(UNIX_DIAG_NAME)
-    peer = _u32(attrs.get(UNIX_DIAG_PEER))
-    rq = wq = None
-    rqlen = attrs.get(UNIX_DIAG_RQLEN)
-    if rqlen is not None:
-        if len(rqlen) < _RQLEN.size:
-            raise ValueError("a RQLEN attribute is too short")
-        rq, wq = _RQLEN.unpack_from(rqlen)
-    icons_raw = attrs.get(UNIX_DIAG_ICONS, b"")
-    icons = tuple(value for (value,) in _U32.iter_unpack(icons_raw[: len(icons_raw) - len(icons_raw) % 4]))
-    shutdown = attrs.get(UNIX_DIAG_SHUTDOWN)
+    name: bytes | None = None
+    peer = rq = wq = uid = shutdown = None
+    icons: tuple[int, ...] = ()
+    offset, end = _UNIX_MSG.size, len(payload)
+    while end - offset >= _RTATTR.size:
+        length, attr = _RTATTR.unpack_from(payload, offset)
+        if length < _RTATTR.size or offset + length > end:
+            raise ValueError(f"an attribute claims {length} bytes where {end - offset} remain")
+        start, size = offset + _RTATTR.size, length - _RTATTR.size
+        if attr == UNIX_DIAG_NAME:
+            name = payload[start:start + size]
+        elif attr == UNIX_DIAG_PEER:
+            peer = _u32_at(payload, start, size)
+        elif attr == UNIX_DIAG_RQLEN:
+            if size < _RQLEN.size:
+                raise ValueError("a RQLEN attribute is too short")
+            rq, wq = _RQLEN.unpack_from(payload, start)
+        elif attr == UNIX_DIAG_ICONS:
+            icons = tuple(v for (v,) in _U32.iter_unpack(payload[start:start + size - size % 4]))
+        elif attr == UNIX_DIAG_UID:
+            uid = _u32_at(payload, start, size)
+        elif attr == UNIX_DIAG_SHUTDOWN and size:
+            shutdown = payload[start]
+        offset += _aligned(length)
     return UnixRecord(inode=inode, type=kind, state=state, name=name, peer=peer or None,
-                      rq=rq, wq=wq, icons=icons, uid=_u32(attrs.get(UNIX_DIAG_UID)),
-                      shutdown=shutdown[0] if shutdown else None)
+                      rq=rq, wq=wq, icons=icons, uid=uid, shutdown=shutdown)
 
 
-def _u32(value: bytes | None) -> int | None:
-    if value is None:
-        return None
-    if len(value) < 4:
+def _u32_at(payload: bytes, start: int, size: int) -> int:
+    if size < 4:
         raise ValueError("a 32-bit attribute is too short")
-    return int(_U32.unpack_from(value)[0])
+    return int(_U32.unpack_from(payload, start)[0])
 
 
 def unix_name(raw: bytes | None) -> str | None:

@@ -18,7 +18,6 @@ import fcntl
 import os
 import struct
 import termios
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,9 +29,10 @@ _INT = struct.Struct("=i")
 _ZERO = bytes(_INT.size)
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_syscall = _libc.syscall
+#: syscall(2) without a prototype: called once per pipe with plain ints (converted directly to C
+#: ints, 0.4 us cheaper a call than through argtypes)
+_syscall = _libc["syscall"]
 _syscall.restype = ctypes.c_long
-_syscall.argtypes = (ctypes.c_long, ctypes.c_int, ctypes.c_int, ctypes.c_uint)
 
 
 #: one descriptor of a pipe during a scan: (pid, fd, mode)
@@ -72,19 +72,10 @@ class PipeMeter:
         self._pidfds: dict[int, int | None] = {}
         self.refused = 0
         self.unsupported = False
-        #: time spent measuring, for benchmarks
-        self.seconds = 0.0
 
     def measure(self, end: End, dev: int, inode: int) -> Measure | None:
         """Queued bytes and capacity of the pipe (dev, inode) through `end`; None when it could
         not be measured (gone, refused, or the descriptor no longer names that pipe)."""
-        started = time.perf_counter()
-        try:
-            return self._measure(end, dev, inode)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-    def _measure(self, end: End, dev: int, inode: int) -> Measure | None:
         if self.unsupported:
             return None
         pid, target, mode = end
