@@ -225,15 +225,26 @@ def test_a_connected_udp_sender_pairs_with_the_receiver_bound_to_the_wildcard(fa
     if family == socket.AF_INET6 and not has_ipv6_loopback():
         pytest.skip("no IPv6")
     receiver = socket.socket(family, socket.SOCK_DGRAM)
-    sender = socket.socket(family, socket.SOCK_DGRAM)
-    with receiver, sender:
+    with receiver:
         receiver.bind((wildcard, 0))
         port = receiver.getsockname()[1]
-        sender.connect((host, port))
-        sender.send(b"d" * 133)
-        mine, theirs = socket_inode(sender), socket_inode(receiver)
-        scan = poll_channels(scanner(), lambda c: inet_of(c, mine) is not None, kinds=INET)
-    out, into = inet_of(scan.channels, mine), inet_of(scan.channels, theirs)
-    assert (out.proto, out.state, out.peer) == ("udp", "established", theirs)
+        theirs = socket_inode(receiver)
+
+        def send() -> None:
+            receiver.close()
+            sender = socket.socket(family, socket.SOCK_DGRAM)
+            sender.connect((host, port))
+            sender.send(b"d" * 133)
+            sleep_forever()
+
+        with children() as kids:
+            pid = kids.spawn(send)
+            scan = poll_channels(scanner(), lambda c: any(pid in {e.pid for e in s.ends} for s in c.inet)
+                                 and inet_of(c, theirs).queued, kinds=INET)
+    [out] = [s for s in scan.channels.inet if pid in {e.pid for e in s.ends}]
+    into = inet_of(scan.channels, theirs)
+    assert (out.proto, out.state, out.peer, out.remote) == ("udp", "established", theirs,
+                                                            f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     assert (into.state, into.remote, into.peer) == ("unconnected", None, None)
+    assert os.getpid() in {e.pid for e in into.ends}
     assert into.queued > 133  # UDP reports buffer memory, not payload bytes
