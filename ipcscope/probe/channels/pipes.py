@@ -19,7 +19,7 @@ import os
 import struct
 import termios
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ipcscope.model import EndMode
 
@@ -55,8 +55,7 @@ def end_to_duplicate(ends: Sequence[End], everything_seen: bool) -> End | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Measure:
+class Measure(NamedTuple):
     queued: int
     capacity: int
 
@@ -79,7 +78,9 @@ class PipeMeter:
         if self.unsupported:
             return None
         pid, target, mode = end
-        pidfd = self._pidfd(pid)
+        pidfd = self._pidfds.get(pid, -1)
+        if pidfd == -1:
+            pidfd = self._pidfd(pid)
         if pidfd is None:
             return None
         duplicate = _syscall(PIDFD_GETFD, pidfd, target, 0)
