@@ -83,10 +83,7 @@ def channel_scan(collector: ChannelCollector, *, walk: WalkResult | None, everyt
 
     hidden = sum(1 for s in unix if not s.ends) + sum(1 for s in inet if not s.ends)
     notes += _notes(collector, meter, hidden, everything_seen, inspect_refused, walk, len(pipes) + len(fifos))
-    holders = {ref.pid for ends in found.pipe_ends.values() for ref, _, _ in ends}
-    holders |= {ref.pid for ends in found.fifo_ends.values() for ref, _, _ in ends}
-    holders |= {ref.pid for ends in found.socket_ends.values() for ref, _ in ends}
-    threads = {pid: collector.threads[pid] for pid in sorted(holders) if pid in collector.threads}
+    threads = {pid: collector.threads[pid] for pid in sorted(collector.holders) if pid in collector.threads}
     return ChannelScan(pipes=pipes, fifos=fifos, unix=unix, inet=inet, hidden_ends=hidden,
                        notes=tuple(dict.fromkeys(notes)), threads=threads, complete=everything_seen)
 

@@ -166,6 +166,8 @@ class ChannelCollector:
         self.replayed = 0
         #: pid -> threads, of the processes whose descriptors were read
         self.threads: dict[int, int] = {}
+        #: the processes holding at least one channel end
+        self.holders: set[int] = set()
         self.open_waits_unreadable = 0
         #: processes whose descriptor links were refused (a security module), though listed
         self.links_refused: set[int] = set()
@@ -196,6 +198,8 @@ class ChannelCollector:
         if old is None or old.identity != identity or old.runs != runs or not all(runs):
             return None
         self._replay(old, dir_fd)
+        if old.channels:
+            self.holders.add(ref.pid)
         self._remembered[ref.pid] = old
         self.replayed += 1
         return old.others
@@ -203,6 +207,8 @@ class ChannelCollector:
     def remember(self, others: list[tuple[str, str]]) -> None:
         """The current process's descriptors are read: keep them for the next scan. Its runs
         were read before its links, so a change made while they were read shows as a run."""
+        if self._records:
+            self.holders.add(self._ref.pid)
         if self._pending is not None:
             identity, runs = self._pending
             self._remembered[self._ref.pid] = Remembered(identity, runs, self._records, others)
