@@ -214,13 +214,22 @@ class ChannelCollector:
             self._remembered[self._ref.pid] = Remembered(identity, runs, self._records, others)
 
     def _replay(self, old: Remembered, dir_fd: int) -> None:
-        ref, found = self._ref, self.found
+        ref = self._ref
+        sockets, pipes = self.found.socket_ends, self.found.pipe_ends
         for record in old.channels:
             kind = record[0]
             if kind == "s":
-                found.socket_ends.setdefault(record[2], []).append((ref, record[1]))
+                ends = sockets.get(record[2])
+                if ends is None:
+                    sockets[record[2]] = [(ref, record[1])]
+                else:
+                    ends.append((ref, record[1]))
             elif kind == "p":
-                found.pipe_ends.setdefault(record[2], []).append((ref, record[1], record[3]))
+                pipe_ends = pipes.get(record[2])
+                if pipe_ends is None:
+                    pipes[record[2]] = [(ref, record[1], record[3])]
+                else:
+                    pipe_ends.append((ref, record[1], record[3]))
             else:
                 _, name, fd, dev, inode, mode = record
                 try:
