@@ -19,6 +19,9 @@ HEADLESS_MODULES = [
     "ipcscope.cli",
     "ipcscope.cli.list_cmd",
     "ipcscope.cli.json_output",
+    "ipcscope.export.collector",
+    "ipcscope.cli.export_cmd",
+    "ipcscope.cli.serve_cmd",
 ]
 
 
