@@ -26,13 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "doctor",
         help="explain what is stuck, leaked or deadlocked",
         description=("Find dead lock holders, deadlocks, stuck semaphores, receivers waiting for a "
-                     "type nobody sent, full queues, orphaned and removed-but-attached segments, and "
-                     "unused POSIX objects. Exit status 0: nothing found, 1: findings, 2: bad arguments."),
+                     "type nobody sent, full queues, orphaned and removed-but-attached segments, "
+                     "unused POSIX objects, and stuck pipes, FIFOs and sockets (a reader that never "
+                     "sees EOF, a full pipe, no reader, an open() waiting for its partner, a full "
+                     "accept queue). Exit status 0: nothing found, 1: findings, 2: bad arguments."),
     )
     parser.add_argument("--json", action="store_true", help='print {"findings": [...]} as JSON')
     parser.add_argument(
         "--stuck-after", type=_seconds, default=60.0, metavar="SECONDS",
-        help="report semaphore waiters blocked at least this long (default 60)",
+        help="report semaphore waiters, pipe writers and FIFO openers blocked at least this long (default 60)",
     )
     add_ns_option(parser)
     parser.set_defaults(handler=run)

@@ -19,6 +19,7 @@ from typing import Any
 from ipcscope import visibility
 from ipcscope.format import iso_time
 from ipcscope.model import (
+    CHANNEL_KINDS,
     KINDS,
     SHM_DEST,
     SHM_LOCKED,
@@ -162,8 +163,9 @@ def limits_json(limits: Limits) -> dict[str, dict[str, Any]]:
 
 
 def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dict[str, Any]:
-    """The `ipcscope list --json` document. With `kinds`, only those kinds' lists appear."""
-    wanted = set(kinds) if kinds is not None else set(KINDS)
+    """The `ipcscope list --json` document. With `kinds`, only those kinds' lists appear;
+    "channels" (pipes, FIFOs, sockets) is null when no process scan ran."""
+    wanted: set[str] = set(kinds) if kinds is not None else {*KINDS, *CHANNEL_KINDS}
     groups: dict[str, dict[str, list]] = {"sysv": {}, "posix": {}}
     for kind in KINDS:
         if kind in wanted:
@@ -173,6 +175,7 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         "version": VERSION,
         "sysv": groups["sysv"],
         "posix": groups["posix"],
+        "channels": _channels(snapshot.processes, wanted),
         "limits": limits_json(snapshot.limits),
         "warnings": list(snapshot.warnings),
         "process_scan": scan_summary(snapshot.processes),
@@ -188,6 +191,16 @@ def namespace_json(ns: IpcNamespace) -> dict[str, Any]:
     return {"inode": ns.inode, "name": ns.name, "pid": ns.pid, "nprocs": ns.nprocs,
             "host": ns.host, "own": ns.own, "user": ns.user or None, "command": ns.command,
             "unreachable": ns.unreachable or None}
+
+
+def _channels(scan: ProcessScan | None, wanted: set[str]) -> dict[str, list[dict[str, Any]]] | None:
+    if scan is None:
+        return None
+    if wanted.isdisjoint(CHANNEL_KINDS):
+        return {}
+    from ipcscope.cli.channels_json import channels_json
+
+    return channels_json(scan.channels, wanted)
 
 
 def objects_json(snapshot: Snapshot, kind: Kind) -> list[dict[str, Any]]:
@@ -263,12 +276,14 @@ def scan_summary(scan: ProcessScan | None) -> dict[str, Any] | None:
     """How the scan went: when, how many processes, how many could not be inspected, and why."""
     if scan is None:
         return None
+    channels = scan.channels
     return {
         "taken_at": iso_time(scan.taken_at),
         "scanned": scan.scanned,
         "denied": scan.denied,
         "listing_incomplete": scan.listing_incomplete,
-        "notes": list(scan.notes),
+        "notes": list(scan.notes) + (list(channels.notes) if channels is not None else []),
+        "hidden_ends": channels.hidden_ends if channels is not None else None,
     }
 
 

@@ -17,16 +17,18 @@ from ipcscope.cli.ns_option import add_ns_option
 
 if TYPE_CHECKING:
     from ipcscope.cli.ns_option import Chosen
-    from ipcscope.model import Kind, Snapshot
+    from ipcscope.model import AnyKind, Kind, Snapshot
 
-TYPE_CHOICES: tuple[Kind, ...] = ("shm", "msg", "sem", "pmq", "pshm", "psem")
+TYPE_CHOICES: tuple[AnyKind, ...] = ("shm", "msg", "sem", "pmq", "pshm", "psem", "pipe", "fifo", "unix", "inet")
+#: the kinds the process scan finds (no object table of their own)
+CHANNEL_CHOICES = ("pipe", "fifo", "unix", "inet")
 
 
 def register(subparsers) -> None:
     listing = subparsers.add_parser(
-        "list", help="list IPC objects (lsipc-style tables, or --json)",
-        description="List System V and POSIX IPC objects. Warnings (what this user cannot see) "
-                    "go to stderr.",
+        "list", help="list IPC objects and channels (lsipc/ss-style tables, or --json)",
+        description="List System V and POSIX IPC objects, and the pipes, FIFOs and sockets between "
+                    "processes. Warnings (what this user cannot see) go to stderr.",
     )
     listing.add_argument("--json", action="store_true", help="print the JSON document (see README)")
     listing.add_argument(
@@ -36,7 +38,8 @@ def register(subparsers) -> None:
     listing.add_argument("-b", "--bytes", action="store_true", help="print sizes in bytes")
     listing.add_argument(
         "--no-processes", action="store_true",
-        help="skip the /proc scan for attached and waiting processes (their fields become null)",
+        help="skip the /proc scan for attached and waiting processes and for channels (their fields, "
+             "and \"channels\", become null)",
     )
     add_ns_option(listing)
     listing.set_defaults(handler=run_list)
@@ -63,7 +66,7 @@ def parse_types(text: str) -> list[str]:
     return kinds
 
 
-def selected_kinds(args: argparse.Namespace) -> tuple[Kind, ...]:
+def selected_kinds(args: argparse.Namespace) -> tuple[AnyKind, ...]:
     """The kinds asked for, in the canonical order, without duplicates (all when none given)."""
     if not args.types:
         return TYPE_CHOICES
@@ -102,15 +105,18 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from ipcscope.model import KINDS
+
     kinds = selected_kinds(args)
+    objects: list[Kind] = [kind for kind in kinds if kind in KINDS]
     picked = _chosen(args)
     if picked is None:
         from ipcscope.probe import take_snapshot
 
-        snapshot = take_snapshot(kinds=kinds)
+        snapshot = take_snapshot(kinds=objects)
     else:
         with picked:
-            snapshot = picked.probe.snapshot(picked.inodes, kinds=kinds)
+            snapshot = picked.probe.snapshot(picked.inodes, kinds=objects)
     if not args.no_processes:
         from ipcscope.probe.processes import scan_processes
 
@@ -126,6 +132,10 @@ def _list(args: argparse.Namespace) -> int:
         sys.stdout.write(object_tables(snapshot, kinds, raw_bytes=args.bytes))
     sys.stdout.flush()
     print_warnings(snapshot.warnings)
+    scan = snapshot.processes
+    if scan is not None and scan.channels is not None and not args.json:
+        for note in scan.channels.notes:  # what of the channels shown is hidden, and why
+            print(f"ipcscope: note: {note}", file=sys.stderr)
     return 0
 
 

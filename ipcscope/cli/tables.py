@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ipcscope.format import human_size, mode_string, short_time
-from ipcscope.model import KIND_TITLES, KINDS, Kind, Limits, Snapshot
+from ipcscope.model import CHANNEL_KINDS, KIND_TITLES, KINDS, AnyKind, Kind, Limits, Snapshot
 
 #: (header, value of one object, right-aligned?)
 Column = tuple[str, Callable[[Any], str], bool]
@@ -85,11 +85,20 @@ def render(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequenc
     return "\n".join(lines) + "\n"
 
 
-def object_tables(snapshot: Snapshot, kinds: Sequence[Kind], raw_bytes: bool = False) -> str:
-    """One table per kind; titled (and separated by a blank line) when there are several."""
+def object_tables(snapshot: Snapshot, kinds: Sequence[AnyKind], raw_bytes: bool = False) -> str:
+    """One table per kind; titled (and separated by a blank line) when there are several.
+    Channel kinds (pipe, fifo, unix, inet) come from the process scan: cli.channel_tables."""
     columns = object_columns(snapshot.taken_at, raw_bytes)
     blocks = []
     for kind in kinds:
+        if kind in CHANNEL_KINDS:
+            from ipcscope.cli.channel_tables import channel_table
+
+            scan = snapshot.processes
+            table = channel_table(scan.channels if scan is not None else None, kind, raw_bytes)
+            blocks.append(f"{KIND_TITLES[kind]}:\n{table}" if len(kinds) > 1 else table)
+            continue
+        assert kind in KINDS  # the channel kinds were handled above
         spec = columns[kind]
         if snapshot.namespaces:  # objects of other namespaces: ids repeat, NS says whose
             spec = [("NS", lambda o: str(o.ns), True), *spec]

@@ -6,8 +6,11 @@ One pass over /proc/*/ (maps, fd links, task/*/syscall):
   glibc's temporary sem.XXXXXX), POSIX queues from fd links confirmed by statfs MQUEUE_MAGIC;
 - waiters: every task's syscall line, decoded by `waits`; stopped tasks are marked stopped,
   because the kernel no longer counts them as queued;
+- channels (pipes, FIFOs, sockets: `probe.channels`): every descriptor link read here and every
+  task asleep in a channel call is handed to a ChannelCollector, so holders, waiters and channels
+  come from the same walk;
 - state kept between scans: when each wait was first seen, and which processes refused access
-  (so a Yama/LSM denial is not retried, and logged, on every refresh).
+  (so a Yama/LSM denial is not retried, and logged, on every refresh); the FIFO walk's cache.
 
 No psutil in the hot path: it is ten times slower and hides the inode and device of mappings.
 """
@@ -20,13 +23,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
 from ipcscope.core.kernel_rules import blocking_operation
 from ipcscope.model import (
+    CHANNEL_KINDS,
+    AnyKind,
     BlindSpot,
-    Kind,
     PosixSemaphore,
     PosixShm,
     ProcessRef,
@@ -36,6 +41,7 @@ from ipcscope.model import (
 )
 from ipcscope.probe.access import read_access_facts
 from ipcscope.probe.procfs import (
+    DENIED_ERRNOS,
     Denied,
     Mapping,
     Stat,
@@ -53,8 +59,11 @@ from ipcscope.probe.procfs import (
     read_small,
     syscall_number,
 )
-from ipcscope.probe.syscalls import WaitKind, wait_syscalls
+from ipcscope.probe.syscalls import ChannelCall, WaitKind, channel_syscalls, wait_syscalls
 from ipcscope.probe.waits import IDENTIFYING_ARGS, decode_wait
+
+if TYPE_CHECKING:
+    from ipcscope.probe.channels import ChannelCollector, ChannelState
 
 _STOPPED_STATES = frozenset({"T", "t"})  # SIGSTOP'ed or ptrace-stopped
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
@@ -80,14 +89,29 @@ class ProcessScanner:
     """Scans /proc for holders and waiters of the objects in a Snapshot; keeps state across scans.
 
     Not thread-safe: give each worker thread its own scanner (or serialise calls).
+
+    Channels (pipes, FIFOs, UNIX and local inet sockets) are collected in the same pass unless
+    `kinds` leaves them out. FIFOs nobody has open are found by walking `fifo_dirs` (default
+    /tmp, /run, /dev/shm, /var/run; none for a fixture /proc), at most every `fifo_interval`
+    seconds: the scans in between re-check only the FIFOs the last walk found. A /proc of a pid
+    namespace other than the machine's (a container) leaves ends outside it unseen, unless
+    `pid_namespace_closed` says none of its channels reach outside (a namespace built so).
     """
 
     def __init__(self, proc_root: str = "/proc", clock: Callable[[], float] = time.time,
-                 machine: str | None = None) -> None:
+                 machine: str | None = None, *, fifo_dirs: Iterable[str] | None = None,
+                 fifo_interval: float = 30.0, pid_namespace_closed: bool = False) -> None:
         self.proc_root = proc_root
         self.clock = clock
         self.machine = machine or os.uname().machine  # = platform.machine(), 1 ms cheaper
         self._wait_syscalls = wait_syscalls(self.machine)
+        self._channel_syscalls = channel_syscalls(self.machine) or {}
+        self._fifo_dirs = None if fifo_dirs is None else tuple(fifo_dirs)
+        self._fifo_interval = fifo_interval
+        self._pid_namespace_closed = pid_namespace_closed
+        self._channel_state: ChannelState | None = None
+        #: seconds per phase of the last channel collection (fifo_walk, fionread, sock_diag)
+        self.channel_timings: dict[str, float] = {}
         #: (tid, start time, what it waits on and with which arguments) -> first seen
         self._first_seen: dict[tuple[object, ...], float] = {}
         self._denials: dict[int, _Denial] = {}
@@ -117,13 +141,31 @@ class ProcessScanner:
             self._access = read_access_facts(self.proc_root, hidepid=self.hidepid)
         return self._access
 
-    def scan(self, snapshot: Snapshot, kinds: Iterable[Kind] | None = None) -> ProcessScan:
+    def scan(self, snapshot: Snapshot, kinds: Iterable[AnyKind] | None = None) -> ProcessScan:
         """One pass over every process; the Snapshot says which objects to match against.
 
-        `kinds` (default all) says which kinds' holders are wanted: without a POSIX kind no
-        process's descriptors are read, a third of the scan's cost (`ipcscope list --type shm`).
+        `kinds` (default all, channels included) says which kinds' holders are wanted: without a
+        POSIX or channel kind no process's descriptors are read, a third of the scan's cost
+        (`ipcscope list --type shm`); `scan.channels` is None unless a channel kind is wanted.
         """
         return _ScanPass(self, snapshot, kinds).run()
+
+    def refresh_fifos(self) -> None:
+        """Walk the FIFO directories again at the next scan (after making or removing a FIFO)."""
+        if self._channel_state is not None:
+            self._channel_state.fifo_walk.expire()
+
+    def _channel_collector(self, kinds: Iterable[AnyKind] | None) -> ChannelCollector | None:
+        wanted = CHANNEL_KINDS if kinds is None else tuple(k for k in CHANNEL_KINDS if k in set(kinds))
+        if not wanted:
+            return None
+        from ipcscope.probe.channels import ChannelCollector, ChannelState
+
+        if self._channel_state is None:
+            self._channel_state = ChannelState(self.proc_root, fifo_dirs=self._fifo_dirs,
+                                               fifo_interval=self._fifo_interval,
+                                               pid_namespace_closed=self._pid_namespace_closed)
+        return ChannelCollector(self._channel_state, wanted)
 
     def user_name(self, uid: int) -> str | None:
         if uid not in self._user_names:
@@ -135,7 +177,7 @@ class ProcessScanner:
 
 
 def scan_processes(snapshot: Snapshot, scanner: ProcessScanner | None = None,
-                   kinds: Iterable[Kind] | None = None) -> Snapshot:
+                   kinds: Iterable[AnyKind] | None = None) -> Snapshot:
     """`snapshot` with its `processes` filled by one scan (a fresh scanner unless one is given).
 
     Keep one scanner across refreshes so "waiting since" survives and denials are not retried.
@@ -164,7 +206,7 @@ class _Proc:
 class _ScanPass:
     """The work of one `ProcessScanner.scan`: indexes of the snapshot, then a walk over /proc."""
 
-    def __init__(self, scanner: ProcessScanner, snapshot: Snapshot, kinds: Iterable[Kind] | None) -> None:
+    def __init__(self, scanner: ProcessScanner, snapshot: Snapshot, kinds: Iterable[AnyKind] | None) -> None:
         self.scanner = scanner
         self.root = scanner.proc_root
         self.now = scanner.clock()
@@ -185,9 +227,13 @@ class _ScanPass:
         # objects, or queues we could not list (then holding processes are where they show),
         # and only when POSIX kinds are wanted at all.
         self.want_maps = any(seg.nattch for seg in snapshot.shm) or bool(self.posix_files)
+        kinds = None if kinds is None else tuple(kinds)
         posix_wanted = kinds is None or not {"pmq", "pshm", "psem"}.isdisjoint(kinds)
-        self.want_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
+        self.want_posix_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
             snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached"))
+        self.channels = scanner._channel_collector(kinds)
+        self.channel_calls: dict[int, ChannelCall] = scanner._channel_syscalls if self.channels else {}
+        self.want_fds = self.want_posix_fds or self.channels is not None
         self.my_namespace = self._read_namespace(f"{self.root}/self/ns/ipc")
         self.suffixes = namespace_suffixes(snapshot, self.my_namespace)
         self.name_buffer = new_name_buffer()
@@ -229,6 +275,12 @@ class _ScanPass:
         listing_incomplete = self.scanner.hidepid == "invisible" and os.geteuid() != 0
         if listing_incomplete:
             self._find_unlisted()
+        channels = None
+        if self.channels is not None:
+            refused = len(self.unreadable) + len(self.hidden) + len(self.channels.links_refused)
+            channels = self.channels.finish(everything_seen=not refused and not listing_incomplete,
+                                            processes=self.processes, inspect_refused=refused)
+            self.scanner.channel_timings = self.channels.timings
         self.scanner._first_seen = self.first_seen
         self.scanner._denials = self.denials
         spots = self._blind_spots(listing_incomplete)
@@ -248,6 +300,7 @@ class _ScanPass:
             listing_incomplete=listing_incomplete,
             attachments=dict(self.attachments),
             blind_spots=spots,
+            channels=channels,
         )
 
     def _blind_spots(self, listing_incomplete: bool) -> tuple[BlindSpot, ...]:
@@ -410,6 +463,14 @@ class _ScanPass:
         return self.posix_files.get((mapping.dev, mapping.inode))
 
     def _read_fds(self, proc: _Proc) -> None:
+        channels = self.channels
+        links = None
+        if channels is not None:
+            # a process that has not run since the last scan has the same descriptors: the
+            # collector replays its channel ends and gives back its other links
+            links = channels.unchanged(proc.ref, proc.status.threads, proc.dir_fd, self._tids(proc))
+            if links is not None and not self.want_posix_fds:
+                return
         try:
             fd_dir = os.open("fd", _DIR_FLAGS & ~os.O_PATH, dir_fd=proc.dir_fd)
         except PermissionError:
@@ -417,12 +478,12 @@ class _ScanPass:
         except OSError:
             return
         try:
+            if links is None:
+                links = self._fd_links(proc, fd_dir)
+            if not self.want_posix_fds:
+                return
             proc.queue_fds = {}
-            for fd in os.listdir(fd_dir):
-                try:
-                    target = os.readlink(fd, dir_fd=fd_dir)
-                except OSError:
-                    continue
+            for fd, target in links:
                 if target.startswith("/dev/shm/"):
                     row_key = self._file_ref(fd, fd_dir)
                 elif target.startswith("/") and "/" not in target[1:] and len(target) > 1:
@@ -435,6 +496,26 @@ class _ScanPass:
                     self.holders[row_key].add(proc.pid)
         finally:
             os.close(fd_dir)
+
+    def _fd_links(self, proc: _Proc, fd_dir: int) -> list[tuple[str, str]]:
+        """(fd, link target) of every descriptor that is not a channel: channels go to the
+        collector as they are read."""
+        channels = self.channels
+        describe = channels.descriptor if channels is not None else None
+        links = []
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(fd, dir_fd=fd_dir)
+            except OSError as error:
+                if channels is not None and error.errno in DENIED_ERRNOS:
+                    channels.link_refused(proc.ref)  # a security module hides its descriptors
+                continue
+            if describe is not None and describe(fd, target, fd_dir):
+                continue
+            links.append((fd, target))
+        if channels is not None:
+            channels.remember(links)
+        return links
 
     def _file_ref(self, name: str, dir_fd: int) -> str | None:
         try:
@@ -510,6 +591,7 @@ class _ScanPass:
         table = self.scanner._wait_syscalls
         if table is None:
             return
+        channel_calls = self.channel_calls
         for tid in self._tids(proc):
             try:
                 raw = read_small(f"task/{tid}/syscall", proc.dir_fd)
@@ -521,12 +603,17 @@ class _ScanPass:
             try:
                 number = syscall_number(raw)
                 kind = table.get(number) if number is not None else None
-                line = parse_syscall(raw) if kind is not None else None
+                call = channel_calls.get(number) if kind is None and number is not None else None
+                line = parse_syscall(raw) if kind is not None or call is not None else None
             except ValueError:
                 self.bad_lines += 1
                 continue
-            if kind is not None and line is not None:
+            if line is None:
+                continue
+            if kind is not None:
                 self._add_waiter(proc, int(tid), kind, line)
+            elif call is not None:
+                self._add_channel_wait(proc, int(tid), call, line)
 
     def _add_waiter(self, proc: _Proc, tid: int, kind: WaitKind, line: SyscallLine) -> None:
         stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
@@ -542,10 +629,7 @@ class _ScanPass:
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
-        since = self.scanner._first_seen.get(identity)
-        if since is None:
-            since = self._wait_began(proc, tid, stat.cpu)
-        self.first_seen[identity] = since
+        since = self._since(proc, tid, stat, identity)
         self.waiters[wait.row_key].append(Waiter(
             pid=proc.pid,
             tid=tid,
@@ -561,6 +645,32 @@ class _ScanPass:
             size=wait.size,
             since=since,
         ))
+
+    def _add_channel_wait(self, proc: _Proc, tid: int, call: ChannelCall, line: SyscallLine) -> None:
+        """A task asleep in read/write/recv/send/accept/connect on one of the process's channel
+        descriptors, or in open() of a FIFO; anything else (a terminal, a file) is not kept."""
+        assert self.channels is not None
+        wait = self.channels.channel_wait(proc.pid, tid, call, line, proc.dir_fd)
+        if wait is None:
+            return
+        stat = self._stat(f"task/{tid}/stat", proc.dir_fd)
+        if stat is None or stat.state == "R":
+            return  # gone, or woken up and about to return
+        # woken and blocked again (each write to a pipe wakes its reader) is a new wait
+        identity = (tid, stat.start_time, wait.key, line.number, wait.fd,
+                    self.channels.times_scheduled(tid, proc.dir_fd))
+        since = self._since(proc, tid, stat, identity)
+        state = "stopped" if stat.state in _STOPPED_STATES else "waiting"
+        self.channels.add_blocked(proc.ref, tid, wait, since, state)
+
+    def _since(self, proc: _Proc, tid: int, stat: Stat, identity: tuple[object, ...]) -> float:
+        """When the wait `identity` began: when it was first seen by an earlier scan, else as
+        estimated by `_wait_began`; remembered for the next scan."""
+        since = self.scanner._first_seen.get(identity)
+        if since is None:
+            since = self._wait_began(proc, tid, stat.cpu)
+        self.first_seen[identity] = since
+        return since
 
     def _wait_began(self, proc: _Proc, tid: int, cpu: int | None) -> float:
         """When a wait seen for the first time probably began, so "blocked for" is right on the

@@ -54,9 +54,48 @@ FUTEX_WAIT_COMMANDS = frozenset({
 })
 
 
+#: The calls a task can sleep in on one pipe, FIFO or socket descriptor (arg0 is the fd), and the
+#: opens that wait for a FIFO's partner. poll, select and epoll_wait are left out: they wait on
+#: many descriptors at once, so no one channel is "the one it is blocked on".
+ChannelCall = Literal["read", "write", "recv", "send", "accept", "connect", "open", "openat"]
+
+_X86_64_CHANNEL: dict[int, ChannelCall] = {
+    0: "read", 19: "read",  # read, readv
+    1: "write", 20: "write",  # write, writev
+    45: "recv", 47: "recv", 299: "recv",  # recvfrom, recvmsg, recvmmsg
+    44: "send", 46: "send", 307: "send",  # sendto, sendmsg, sendmmsg
+    43: "accept", 288: "accept",  # accept, accept4
+    42: "connect",
+    2: "open",  # open(path, flags): static and old binaries; glibc calls openat
+    257: "openat",
+}
+
+_GENERIC_CHANNEL: dict[int, ChannelCall] = {
+    63: "read", 65: "read",
+    64: "write", 66: "write",
+    207: "recv", 212: "recv", 243: "recv",
+    206: "send", 211: "send", 269: "send",
+    202: "accept", 242: "accept",
+    203: "connect",
+    56: "openat",  # the generic table has no open()
+}
+
+CHANNEL_SYSCALLS: dict[str, dict[int, ChannelCall]] = {
+    "x86_64": _X86_64_CHANNEL,
+    "aarch64": _GENERIC_CHANNEL,
+    "arm64": _GENERIC_CHANNEL,
+    "riscv64": _GENERIC_CHANNEL,
+}
+
+
 def wait_syscalls(machine: str | None = None) -> dict[int, WaitKind] | None:
     """The wait table for `machine` (default: this one), or None when ipcscope does not know it."""
     return WAIT_SYSCALLS.get(machine or os.uname().machine)  # = platform.machine()
+
+
+def channel_syscalls(machine: str | None = None) -> dict[int, ChannelCall] | None:
+    """The channel-call table for `machine` (default: this one), or None when unknown."""
+    return CHANNEL_SYSCALLS.get(machine or os.uname().machine)
 
 
 def is_futex_wait(op: int) -> bool:

@@ -40,7 +40,7 @@ def _document(snapshot, kinds=None) -> dict:
 
 def test_top_level_and_per_kind_keys_are_exact() -> None:
     doc = _document(demo_snapshot())
-    assert list(doc) == ["version", "sysv", "posix", "limits", "warnings", "process_scan"]
+    assert list(doc) == ["version", "sysv", "posix", "channels", "limits", "warnings", "process_scan"]
     assert doc["version"] == 1
     assert list(doc["sysv"]) == ["shm", "msg", "sem"] and list(doc["posix"]) == ["mq", "shm", "sem"]
     for (group, kind), keys in KEYS.items():

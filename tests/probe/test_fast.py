@@ -19,6 +19,17 @@ SAMPLES = {
     model.PosixQueue: dict(name="/q", mode=0o644, uid=0, gid=0, qsize=3, dev=1, inode=2),
     model.PosixShm: dict(name="/s", mode=0o600, uid=0, gid=0, size=7),
     model.PosixSemaphore: dict(name="/p", mode=0o600, uid=0, gid=0, value=None),
+    # the channel classes the probe builds by the thousand
+    model.ChannelEnd: dict(pid=1, comm="cat", fd=3, mode="r", uid=0),
+    model.BlockedTask: dict(pid=1, tid=2, comm="cat", op="read", fd=3, since=5.0, uid=0, state="waiting",
+                            mode=None),
+    model.Pipe: dict(inode=7, dev=15, ends=(model.ChannelEnd(1, "cat", 3, "r"),), queued=0, capacity=65536),
+    model.Fifo: dict(path="/tmp/f", inode=8, dev=30, ends=(), blocked=(), queued=None, capacity=None,
+                     unlinked=True),
+    model.UnixSocket: dict(inode=9, type="stream", state="listen", name="/run/s", peer=None, queued=None,
+                           pending=1, backlog=5, pending_peers=(10,), uid=0, ends=(), blocked=()),
+    model.InetSocket: dict(inode=11, proto="tcp", local="127.0.0.1:80", remote=None, state="listen",
+                           peer=None, queued=None, pending=0, backlog=128, uid=0, ends=(), blocked=()),
 }
 
 

@@ -11,7 +11,9 @@ is still stuck, and a segment that nattch says is attached is never an orphan.
 Liveness comes from the scan's process table, which lists every process, inspected or not.
 
 Finding kinds (exact names, used in JSON): dead-holder, deadlock, stuck-semaphore,
-unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
+unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix; and for channels
+(pipes, FIFOs, sockets: `ipcscope.doctor.channels`) pipe-eof-never, pipe-full, pipe-no-reader,
+fifo-open-wait, socket-backlog-full.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ipcscope.core.constants import MSG_EXCEPT
 from ipcscope.core.kernel_rules import blocking_operation, msgrcv_bound, msgrcv_pick
 from ipcscope.format import duration, human_size, percent
 from ipcscope.model import (
+    CHANNEL_KINDS,
     KINDS,
     MsgQueue,
     ObjectRef,
@@ -59,8 +62,16 @@ QUEUE_FULL = "queue-full"
 ORPHAN_SHM = "orphan-shm"
 REMOVED_ATTACHED = "removed-attached"
 ORPHAN_POSIX = "orphan-posix"
+PIPE_EOF_NEVER = "pipe-eof-never"
+PIPE_FULL = "pipe-full"
+PIPE_NO_READER = "pipe-no-reader"
+FIFO_OPEN_WAIT = "fifo-open-wait"
+SOCKET_BACKLOG_FULL = "socket-backlog-full"
 FINDING_KINDS = (DEAD_HOLDER, DEADLOCK, STUCK_SEMAPHORE, UNMATCHED_RECEIVER, QUEUE_FULL,
-                 ORPHAN_SHM, REMOVED_ATTACHED, ORPHAN_POSIX)
+                 ORPHAN_SHM, REMOVED_ATTACHED, ORPHAN_POSIX,
+                 PIPE_EOF_NEVER, PIPE_FULL, PIPE_NO_READER, FIFO_OPEN_WAIT, SOCKET_BACKLOG_FULL)
+#: the order findings are sorted in, by the kind of their object
+_OBJECT_KINDS = (*KINDS, *CHANNEL_KINDS)
 
 #: enumerating wait-for cycles is exponential in the worst case; real graphs are tiny
 MAX_CYCLES = 50
@@ -107,6 +118,10 @@ def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0,
         *check.removed_attached(),
         *check.orphan_posix(),
     ]
+    if snapshot.processes is not None and snapshot.processes.channels is not None:
+        from ipcscope.doctor.channels import channel_findings
+
+        findings += channel_findings(snapshot.processes, now=now, stuck_after=stuck_after)
     if snapshot.namespaces:
         findings = [_in_namespace(finding) for finding in findings]
     return sorted(findings, key=_sort_key)
@@ -146,6 +161,10 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     elif scan.denied:
         who = "1 process" if scan.denied == 1 else f"{scan.denied} processes"
         notes.append(f"{who} could not be inspected: their attachments and waits are unknown")
+    if scan is not None and scan.channels is not None:
+        from ipcscope.doctor.channels import coverage_notes as channel_coverage
+
+        notes.extend(n for n in [*scan.channels.notes, *channel_coverage(scan)] if n not in notes)
     hidden = [s.id if s.ns is None else f"{s.id} (ipc:[{s.ns}])" for s in snapshot.sem if s.semaphores is None]
     if hidden:
         sets = ("set " if len(hidden) == 1 else "sets ") + ", ".join(map(str, hidden))
@@ -195,7 +214,7 @@ def _finding_to_json(finding: Finding) -> dict[str, Any]:
 def _sort_key(finding: Finding) -> tuple[Any, ...]:
     ref = finding.object
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
-    return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ref.ns or 0, ident,
+    return (SEVERITIES.index(finding.severity), _OBJECT_KINDS.index(ref.kind), ref.ns or 0, ident,
             FINDING_KINDS.index(finding.kind) if finding.kind in FINDING_KINDS else 99, finding.pids)
 
 
