@@ -140,12 +140,13 @@ class AppPanels(App[None]):
 
     @property
     def current_kind(self) -> str | None:
+        """The kind of IPC object the shown view lists (None: another view, e.g. channels)."""
         view = self._active_kind_view()
-        return view.kind if view is not None else None
+        return view.kind if view is not None and view.kind in KINDS else None
 
     def highlighted(self) -> IpcObject | None:
         """The object under the cursor of the visible view; None if none or it has vanished."""
-        view = self._active_kind_view()
+        view = self._active_kind_view() if self.current_kind is not None else None
         selected = view.table.selected() if view is not None else None
         if selected is None or selected[1]:
             return None

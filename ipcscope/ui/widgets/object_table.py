@@ -104,7 +104,9 @@ class ObjectTable(DataTable):
     class Changed(Message):
         """The set of shown rows, the sort or the filter changed (titles need updating)."""
 
-    def __init__(self, kind: Kind, *, id: str | None = None) -> None:
+    def __init__(self, kind: Kind, *, id: str | None = None, columns: tuple[Column, ...] | None = None,
+                 default_sort: str | None = None) -> None:
+        """`columns` and `default_sort` replace the kind's (a table of other rows: channels)."""
         super().__init__(
             id=id,
             cursor_type="row",
@@ -113,8 +115,8 @@ class ObjectTable(DataTable):
         self.kind: Kind = kind
         #: what names an object in its row key: the id (System V) or the name (POSIX)
         self._ident = attrgetter("id" if kind in ("shm", "msg", "sem") else "name")
-        self.spec: tuple[Column, ...] = COLUMNS[kind]
-        self.sort_column: str = DEFAULT_SORT[kind]
+        self.spec: tuple[Column, ...] = columns or COLUMNS[kind]
+        self.sort_column: str = default_sort or DEFAULT_SORT[kind]
         self.sort_reverse: bool = False
         self.filter: str = ""
         #: the pid of a "pid:N" filter (see columns.filter_pid), matched against the scan
@@ -153,7 +155,7 @@ class ObjectTable(DataTable):
         """Live objects that pass the filter."""
         if not self.filter:
             return len(self._objects)
-        return sum(1 for key, obj in self._objects.items() if self._matches(obj))
+        return sum(1 for obj in self._objects.values() if self._matches(obj))
 
     @property
     def cursor_key(self) -> str | None:
@@ -177,6 +179,18 @@ class ObjectTable(DataTable):
         """Show `objects` (this kind's objects of a new snapshot) as a difference to what is shown."""
         kind, ident = self.kind, self._ident
         fresh = {f"{kind}:{ident(obj)}": obj for obj in objects}  # == obj.ref.row_key, 4x cheaper
+        self._replace_objects(fresh, now)
+        self._scan = scan
+        counts = {key: self._counts[key] for key in self._gone if key in self._counts}
+        if scan is not None:  # without a scan every row counts (None, None): the default
+            counts.update((key, self._scan_counts(key, scan)) for key in fresh)
+        self._counts = counts
+        self._loaded = True
+        self._sync(now)
+
+    def _replace_objects(self, fresh: dict[str, Any], now: float) -> None:
+        """Take `fresh` (row key -> object) as the live rows: vanished ones linger, new ones are
+        marked new (after the first load). Rows are synced by the caller."""
         if fresh.keys() != self._objects.keys():
             for key, obj in self._objects.items():
                 if key not in fresh:
@@ -186,13 +200,6 @@ class ObjectTable(DataTable):
                 if self._loaded and key not in self._objects:
                     self._born[key] = now
         self._objects = fresh
-        self._scan = scan
-        counts = {key: self._counts[key] for key in self._gone if key in self._counts}
-        if scan is not None:  # without a scan every row counts (None, None): the default
-            counts.update((key, self._scan_counts(key, scan)) for key in fresh)
-        self._counts = counts
-        self._loaded = True
-        self._sync(now)
 
     def expire(self, now: float) -> None:
         """Drop highlights and lingering rows whose time is up, without a new snapshot."""
@@ -265,10 +272,10 @@ class ObjectTable(DataTable):
         self._gone = {k: v for k, v in self._gone.items() if now - v[1] < self.LINGER_SECONDS}
         wanted: dict[str, tuple[IpcObject, str | None]] = {}
         for key, obj in self._objects.items():
-            if not self.filter or self._matches(obj):
+            if self._passes(obj):
                 wanted[key] = (obj, NEW if key in self._born else None)
         for key, (obj, _) in self._gone.items():
-            if not self.filter or self._matches(obj):
+            if self._passes(obj):
                 wanted[key] = (obj, REMOVED)
 
         keep = self.cursor_key
@@ -291,9 +298,9 @@ class ObjectTable(DataTable):
                     continue
                 context = RowContext(attached=counts[0], waiters=counts[1], now=now)
                 cells = tuple(column.cell(obj, context) for column in self.spec)
-                look = (state, REMOVED if state == REMOVED else row_tone(obj))
+                look = (state, REMOVED if state == REMOVED else self._tone_of(obj))
                 if old is None:
-                    texts = self._texts(cells, look, _tiebreak(obj))
+                    texts = self._texts(cells, look, self._tiebreak_of(obj))
                     self.add_row(*texts, key=key)
                     new_tail = self._sort_key(texts[self._sort_index])
                     resort |= tail is not None and new_tail < tail
@@ -321,7 +328,7 @@ class ObjectTable(DataTable):
         old_cells, old_look = self._cells[key]
         restyle = look != old_look
         resort = False
-        tiebreak = _tiebreak(obj)
+        tiebreak = self._tiebreak_of(obj)
         row = self._data[key]  # type: ignore[index]  # RowKey hashes and compares as its str
         for column, cell, before in zip(self.spec, cells, old_cells):
             if cell == before and not restyle:
@@ -461,6 +468,18 @@ class ObjectTable(DataTable):
         self._signatures = dict.fromkeys(self._signatures, ())
         self._cells = {key: (cells, ("restyle", None)) for key, (cells, _) in self._cells.items()}
         self._sync(self._now)
+
+    def _tiebreak_of(self, obj: Any) -> Any:
+        """Equal sort values keep a stable order by this."""
+        return _tiebreak(obj)
+
+    def _tone_of(self, obj: Any) -> str | None:
+        """A tone for the whole row (None: each cell has its own)."""
+        return row_tone(obj)
+
+    def _passes(self, obj: Any) -> bool:
+        """Whether the row is shown under the current filter."""
+        return not self.filter or self._matches(obj)
 
     def _matches(self, obj: IpcObject) -> bool:
         if self._filter_pid is not None:
