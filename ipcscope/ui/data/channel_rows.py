@@ -162,7 +162,8 @@ def _pipe_state(channel: Pipe | Fifo, writers: Sequence[ChannelEnd], readers: Se
     if not channel.ends:
         if opening:
             return "in open()", "warn"
-        return "not open", "muted"
+        # another user's descriptors of it would not be seen
+        return ("not seen" if hidden else "not open"), "muted"
     if channel.capacity and channel.queued is not None and channel.queued >= channel.capacity:
         return "full", "bad"
     if writers and not readers and not hidden:

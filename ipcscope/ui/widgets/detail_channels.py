@@ -72,7 +72,10 @@ def state(row: ChannelRow, ctx: Context) -> RenderableType:
 def _fill(row: ChannelRow, ctx: Context, unit: str = "bytes") -> Text:
     if row.queued is None:
         return Text("not measurable without inspecting another user's process", style=ctx.muted)
-    amount = f"{row.queued} {unit}" if unit != "bytes" else human_size(row.queued)
+    if unit == "bytes":
+        amount = human_size(row.queued)
+    else:
+        amount = f"{row.queued} {unit if row.queued != 1 else unit.removesuffix('s')}"
     text = Text(amount)
     if row.capacity:
         bound = str(row.capacity) if unit != "bytes" else human_size(row.capacity)
@@ -93,7 +96,7 @@ def _pipe_state(row: ChannelRow, channel: Pipe | Fifo, ctx: Context) -> Renderab
     rows.append(("queued", _fill(row, ctx)))
     if channel.capacity is None and channel.ends:
         rows.append(("capacity", Text("unknown (F_GETPIPE_SZ needs a descriptor of it)", style=ctx.muted)))
-    if not channel.ends and isinstance(channel, Fifo):
+    if not channel.ends and isinstance(channel, Fifo) and row.state == "not open":
         rows.append(("", Text("Nobody has it open: a FIFO holds data only while it is open.", style=ctx.muted)))
     return facts(rows, ctx)
 
@@ -105,6 +108,7 @@ def _state_text(row: ChannelRow, ctx: Context) -> Text:
         "no writer": "no write end: a read returns what is queued, then EOF",
         "in open()": "a process waits in open() for its partner",
         "not open": "nobody has it open",
+        "not seen": "no process of yours has it open (other users' were not inspected)",
         "empty": "empty: readers block until a writer writes",
     }.get(row.state, row.state)
     tone = {"bad": "text-error", "warn": "text-warning", "muted": "foreground-muted"}.get(row.state_tone or "")
