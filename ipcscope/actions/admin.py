@@ -39,6 +39,8 @@ def _parse_kind(text: str) -> str:
 
 def read_kind(reader: FieldReader) -> str:
     target_kind = getattr(reader.target, "kind", None)
+    if target_kind not in KINDS:  # a channel: these actions do not apply to it
+        target_kind = None
     return reader.get("kind", _parse_kind, target_kind or REQUIRED)
 
 
