@@ -104,8 +104,10 @@ def plan_fifo_removal(path: str, found: Fifo | None, channels: ChannelScan | Non
     openers = [t for t in fifo.blocked if t.op == "open"]
     if openers:
         who = ", ".join(f"pid {t.pid} {t.comm}" for t in openers[:LISTED])
-        lines.append(f"{who} wait(s) in open() on this path for a partner: after unlink nobody can open "
-                     "it to meet them; they wait until interrupted (a signal).")
+        verb, them = ("waits", "it waits") if len(openers) == 1 else ("wait", "they wait")
+        lines.append(f"{who} {verb} in open() on this path for a partner: after unlink nobody can open "
+                     f"the path to meet {'it' if len(openers) == 1 else 'them'}; {them} until interrupted "
+                     "(a signal).")
     if channels is not None and channels.hidden_ends:
         lines.append(f"{channels.hidden_ends} descriptors of other users' processes could not be inspected; "
                      "they may have it open too.")

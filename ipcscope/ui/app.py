@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ipcscope.actions.runner import OperationRunner
 from ipcscope.model import CHANNEL_KINDS, KINDS, Snapshot
 from ipcscope.probe.procinfo import ProcessInfo
+from ipcscope.ui.app_channels import CHANNEL_ACTIONS, CHANNEL_BINDINGS, CHANNEL_CHANGING, AppChannels
 from ipcscope.ui.app_labs import LAB_ACTIONS, LAB_BINDINGS, AppLabs
 from ipcscope.ui.app_panels import (
     PANEL_ACTIONS,
@@ -71,8 +72,8 @@ MIN_SCAN_INTERVAL = 2.0
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
 
-#: Actions that change IPC objects: disabled (and hidden) under --read-only.
-CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING
+#: Actions that change IPC objects or FIFOs: disabled (and hidden) under --read-only.
+CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING | CHANNEL_CHANGING
 
 
 def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> dict[str, bool]:
@@ -82,7 +83,7 @@ def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> di
     return {name: name == chosen for _start, name in ordered}
 
 
-class IpcScopeApp(AppLabs, AppPanels):
+class IpcScopeApp(AppLabs, AppChannels, AppPanels):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
@@ -119,7 +120,9 @@ class IpcScopeApp(AppLabs, AppPanels):
         Binding("8", "view('channels')", "Channels", show=False,
                 tooltip="Show pipes, FIFOs and sockets between processes", id="app.view.channels"),
         *LAB_BINDINGS,
-        # Last, so the footer lists the shell's keys first.
+        # Last, so the footer lists the shell's keys first (the FIFO keys, only on the Channels
+        # view, before the panels' running operations).
+        *CHANNEL_BINDINGS,
         *PANEL_BINDINGS,
     ]
 
@@ -407,6 +410,8 @@ class IpcScopeApp(AppLabs, AppPanels):
             return self.lab_action_allowed(action)
         if action in CHANGING_ACTIONS and self.read_only:
             return False
+        if action in CHANNEL_ACTIONS:
+            return self.check_channel_action(action)
         allowed = self.check_panel_action(action)
         if allowed is not True:
             return allowed
@@ -541,7 +546,8 @@ class IpcScopeApp(AppLabs, AppPanels):
     # ------------------------------------------------------------------ keys, help, palette
 
     def key_sections(self) -> tuple[KeySection, ...]:
-        shell = [binding for binding in self.BINDINGS if binding not in PANEL_BINDINGS]
+        shell = [binding for binding in self.BINDINGS
+                 if binding not in PANEL_BINDINGS and binding not in CHANNEL_BINDINGS]
         everywhere = key_rows(self, [*shell, *App.BINDINGS])
         palette = KeyRow((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),),
                          "command_palette", "Palette", "Jump to an object, run any action")
@@ -549,7 +555,7 @@ class IpcScopeApp(AppLabs, AppPanels):
             KeySection("Everywhere", (*everywhere, palette)),
             KeySection("Panels", key_rows(self, PANEL_BINDINGS)),
             KeySection("Object views", key_rows(self, KindView.BINDINGS)),
-            KeySection("Channels view", key_rows(self, ChannelsView.BINDINGS)),
+            KeySection("Channels view", key_rows(self, [*ChannelsView.BINDINGS, *CHANNEL_BINDINGS])),
             KeySection("Table", key_rows(self, table_bindings(ObjectTable))),
             KeySection("Detail pane", key_rows(self, DetailScroll.BINDINGS)),
             KeySection("Filter", (*key_rows(self, FilterBar.BINDINGS),

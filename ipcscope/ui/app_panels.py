@@ -8,8 +8,8 @@ change; a created object is selected once it appears. Quitting ends the running 
 (fast: SIGTERM, reaped) and prints what that did.
 
 The shell provides: `read_only`, `snapshot`, `active_view`, `_active_kind_view()`,
-`request_poll()` and `jump_to(row_key)`, and calls `panels_snapshot_applied()` after
-applying a snapshot.
+`request_poll()`, `jump_to(row_key)` and `shows(row_key)`, and calls `panels_snapshot_applied()`
+after applying a snapshot.
 """
 
 from __future__ import annotations
@@ -121,6 +121,9 @@ class AppPanels(App[None]):
         raise NotImplementedError
 
     def jump_to(self, row_key: str) -> None:  # pragma: no cover - the shell's
+        raise NotImplementedError
+
+    def shows(self, row_key: str) -> bool:  # pragma: no cover - the shell's
         raise NotImplementedError
 
     # ---- lifecycle
@@ -299,7 +302,7 @@ class AppPanels(App[None]):
     def panels_snapshot_applied(self) -> None:
         """Select an object created from a form, once the table shows it."""
         row_key = self._jump_when_shown
-        if row_key is not None and self.snapshot is not None and self.snapshot.find(row_key):
+        if row_key is not None and self.snapshot is not None and self.shows(row_key):
             self._jump_when_shown = None
             self.jump_to(row_key)
 

@@ -234,7 +234,8 @@ async def test_help_lists_the_channel_keys() -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         sections = {section.title: section for section in app.key_sections()}
-        assert [row.name for row in sections["Channels view"].rows] == ["Type", "All types"]
+        assert [row.name for row in sections["Channels view"].rows] == ["Type", "All types", "mkfifo", "Write",
+                                                                    "Read", "Remove"]
         assert any(row.name == "Channels" and row.keys == ("8",)
                    for row in sections["Everywhere"].rows)
 

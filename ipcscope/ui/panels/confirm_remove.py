@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ipcscope.actions import Remove
+from ipcscope.actions import Remove, Request
 from ipcscope.actions.removal import ObjectChanged, RemovalPlan
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import PosixObject
@@ -91,9 +91,17 @@ class ConfirmRemove(ModalScreen[bool]):
         super().__init__()
         self.plan = plan
 
+    @property
+    def verb(self) -> str:
+        """The confirming button's label: what the call does."""
+        return "Unlink" if isinstance(self.plan.expected, PosixObject) else "Remove"
+
+    def removal_request(self) -> Request:
+        """The request that removes the object as it was shown (ValidationError if it cannot)."""
+        return Remove.parse({}, target=self.plan.expected)
+
     def compose(self) -> ComposeResult:
         plan = self.plan
-        posix = isinstance(plan.expected, PosixObject)
         with Vertical(id="dialog"):
             yield Static(Text(plan.title), id="remove-title")
             yield Static(bullets(plan.consequences), id="remove-consequences")
@@ -101,7 +109,7 @@ class ConfirmRemove(ModalScreen[bool]):
             yield Static(id="remove-outcome")
             with Horizontal(id="remove-buttons"):
                 yield Button("Cancel" if plan.possible else "Close", id="cancel", compact=True)
-                yield Button("Unlink" if posix else "Remove", variant="error", id="remove",
+                yield Button(self.verb, variant="error", id="remove",
                              compact=True, disabled=not plan.possible)
 
     def on_mount(self) -> None:
@@ -128,7 +136,7 @@ class ConfirmRemove(ModalScreen[bool]):
         if self.plan.expected is None:
             return
         try:
-            request = Remove.parse({}, target=self.plan.expected)
+            request = self.removal_request()
         except ValidationError as error:
             self._say(describe_error(error))
             return

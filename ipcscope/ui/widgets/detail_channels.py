@@ -96,8 +96,6 @@ def _pipe_state(row: ChannelRow, channel: Pipe | Fifo, ctx: Context) -> Renderab
     rows.append(("queued", _fill(row, ctx)))
     if channel.capacity is None and channel.ends:
         rows.append(("capacity", Text("unknown (F_GETPIPE_SZ needs a descriptor of it)", style=ctx.muted)))
-    if not channel.ends and isinstance(channel, Fifo) and row.state == "not open":
-        rows.append(("", Text("Nobody has it open: a FIFO holds data only while it is open.", style=ctx.muted)))
     return facts(rows, ctx)
 
 
@@ -107,7 +105,7 @@ def _state_text(row: ChannelRow, ctx: Context) -> Text:
         "no reader": "no read end: the next write gets EPIPE (SIGPIPE kills a C program)",
         "no writer": "no write end: a read returns what is queued, then EOF",
         "in open()": "a process waits in open() for its partner",
-        "not open": "nobody has it open",
+        "not open": "nobody has it open (a FIFO holds data only while it is open)",
         "not seen": "no process of yours has it open (other users' were not inspected)",
         "empty": "empty: readers block until a writer writes",
     }.get(row.state, row.state)
