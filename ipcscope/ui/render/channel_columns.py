@@ -66,7 +66,7 @@ def from_cell(row: ChannelRow, ctx: RowContext) -> Cell:
 
 def to_cell(row: ChannelRow, ctx: RowContext) -> Cell:
     text, note = side_text(row.receivers, row.to_note)
-    return Cell(f"→ {text}", text, "muted" if note else None)
+    return Cell(text, text, "muted" if note else None)
 
 
 def queued_cell(row: ChannelRow, ctx: RowContext) -> BarCell:
@@ -106,7 +106,7 @@ CHANNEL_COLUMNS: tuple[Column, ...] = (
     Column("kind", "KIND", 5, kind_cell),
     Column("name", "NAME", None, name_cell),
     Column("from", "FROM", None, from_cell),
-    Column("to", "TO", None, to_cell),
+    Column("to", "→ TO", None, to_cell),
     Column("queued", "QUEUED", QUEUED_TEXT + 1 + BAR_WIDTH, queued_cell, numeric=True),
     Column("state", "STATE", None, state_cell),
     Column("blocked", "BLOCKED", None, blocked_cell, numeric=True),

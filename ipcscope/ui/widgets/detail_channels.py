@@ -290,10 +290,10 @@ def _calls(row: ChannelRow) -> tuple[list[str], str]:
     if isinstance(first, Pipe):
         return [
             "int fd[2];",
-            "pipe(fd);     /* fd[0] reads, fd[1] writes */",
-            "if (fork() == 0) {               /* child */",
+            "pipe(fd);  /* fd[0] reads, fd[1] writes */",
+            "if (fork() == 0) {  /* child */",
             "    close(fd[1]); read(fd[0], buf, n);",
-            "} else {                        /* parent */",
+            "} else {  /* parent */",
             "    close(fd[0]); write(fd[1], buf, n);",
             "}",
         ], ("A reader sees EOF only when every write end is closed in every process: after fork(), "
