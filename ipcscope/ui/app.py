@@ -40,6 +40,7 @@ from ipcscope.ui.app_panels import (
     AppPanels,
 )
 from ipcscope.ui.commands import JumpProvider
+from ipcscope.ui.data.channel_rows import RowCache
 from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.ui.data.history import History
 from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
@@ -165,6 +166,8 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
         self._scan_timer: Timer | None = None
         self._scan_worker: Worker | None = None
         self._scan: ScanResult | None = None
+        #: the channel rows of the latest scan, built in the scan worker's thread
+        self._channel_rows = RowCache()
 
     # ------------------------------------------------------------------ layout
 
@@ -186,7 +189,7 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
             with TabPane(self._tab_label("findings", None), id="view-findings"):
                 yield FindingsView(id="findings")
             with TabPane(self._tab_label("channels", 0), id="view-channels"):
-                yield ChannelsView(id="channels", process_info=self._process_info)
+                yield ChannelsView(id="channels", process_info=self._process_info, rows=self._channel_rows)
         yield SteadyFooter()
 
     def on_mount(self) -> None:
@@ -301,6 +304,8 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
         scan = self.source.scan_processes  # type: ignore[attr-defined]
         result = call_abandonable(lambda: scan(snapshot), lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled:
+            if result.processes is not None and result.processes.channels is not None:
+                self._channel_rows.rows(result.processes.channels)  # here, not on the UI thread
             self.post_message(ScanReady(result))
 
     def on_scan_ready(self, message: ScanReady) -> None:

@@ -200,3 +200,27 @@ def test_unlink_removes_the_name(made) -> None:
 def test_bad_paths_are_refused_before_any_call(bad) -> None:
     with pytest.raises(ValidationError):
         fifo.mkfifo(bad)
+
+
+def test_not_root_the_kernel_refuses_and_the_error_says_why(fifo_dir) -> None:
+    """As nobody: no mkfifo in a directory of root's, no open of root's 0600 FIFO."""
+    from tests.helpers import run_as_user
+
+    os.chmod(fifo_dir, 0o755)
+    private = fifo_dir / "private.fifo"
+    fifo.mkfifo(str(private), 0o600)
+
+    def as_nobody() -> tuple[IpcError, IpcError]:
+        errors = []
+        for attempt in (lambda: fifo.mkfifo(str(fifo_dir / "mine")),
+                        lambda: fifo.open_fifo(str(private), write=False, nonblock=True)):
+            try:
+                attempt()
+            except IpcError as error:
+                errors.append(error)
+        return tuple(errors)  # type: ignore[return-value]
+
+    made, opened = run_as_user(as_nobody)
+    assert made.errno == errno.EACCES and "may not create files in this directory" in made.explanation
+    assert opened.errno == errno.EACCES and "mode does not let you open it" in opened.explanation
+    assert not (fifo_dir / "mine").exists()

@@ -77,6 +77,13 @@ class ChannelRow:
     inodes: tuple[int, ...]
 
     @property
+    def cells_key(self) -> tuple[object, ...]:
+        """Everything the row's cells show (not the channels themselves, whose deep comparison
+        would cost more than the cells): equal keys need no redraw."""
+        return (self.label, self.name, self.senders, self.receivers, self.from_note, self.to_note,
+                self.queued, self.capacity, self.state, self.state_tone, self.blocked)
+
+    @property
     def ref(self) -> ObjectRef:
         """The channel the row is known by (a pair: its lower inode), as findings name it."""
         return ObjectRef(self.kind, int(self.key.partition(":")[2]))
@@ -105,6 +112,22 @@ class ChannelRow:
         words += [f"{e.pid} {e.comm}" for e in (*self.senders, *self.receivers)]
         words += [f"{t.pid} {t.comm} {t.op}" for t in self.blocked]
         return " ".join(words).lower()
+
+
+class RowCache:
+    """The rows of the last ChannelScan asked for, so that they are built once per scan: by the
+    scan worker's thread when the app can (`rows` there), then found here by the UI thread."""
+
+    def __init__(self) -> None:
+        self._last: tuple[ChannelScan, list[ChannelRow]] | None = None
+
+    def rows(self, scan: ChannelScan) -> list[ChannelRow]:
+        last = self._last  # one read: another thread may replace it (a tuple is swapped whole)
+        if last is not None and last[0] is scan:
+            return last[1]
+        rows = channel_rows(scan)
+        self._last = (scan, rows)
+        return rows
 
 
 def channel_rows(scan: ChannelScan) -> list[ChannelRow]:
@@ -335,4 +358,5 @@ def _merge_blocked(channels: Iterable[UnixSocket | InetSocket]) -> tuple[Blocked
 
 
 def kind_order(kind: str) -> int:
-    return CHANNEL_KINDS.index(kind) if kind in CHANNEL_KINDS else len(CHANNEL_KINDS)  # type: ignore[arg-type]
+    """Where a kind sorts: pipes, FIFOs, UNIX, TCP/UDP."""
+    return CHANNEL_KINDS.index(kind) if kind in CHANNEL_KINDS else len(CHANNEL_KINDS)

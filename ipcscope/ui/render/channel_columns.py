@@ -107,7 +107,7 @@ CHANNEL_COLUMNS: tuple[Column, ...] = (
     Column("name", "NAME", None, name_cell),
     Column("from", "FROM", None, from_cell),
     Column("to", "→ TO", None, to_cell),
-    Column("queued", "QUEUED", QUEUED_TEXT + 1 + BAR_WIDTH, queued_cell, numeric=True),
+    Column("queued", "QUEUED", QUEUED_TEXT + 1 + BAR_WIDTH, queued_cell, numeric=True),  # type: ignore[arg-type]
     Column("state", "STATE", None, state_cell),
     Column("blocked", "BLOCKED", None, blocked_cell, numeric=True),
 )

@@ -39,9 +39,11 @@ class ChannelTable(ObjectTable):
     # ------------------------------------------------------------------ data
 
     def apply_rows(self, rows: Sequence[ChannelRow], now: float) -> None:
-        """Show `rows` as a difference to what is shown (the same list again only expires)."""
+        """Show `rows` as a difference to what is shown. The same list again (every poll between
+        two process scans) changes nothing: highlights and lingering rows end by the app's
+        expiry timer, which calls `expire`."""
         if rows is self._rows:
-            self.expire(now)
+            self._now = now
             return
         self._rows = rows
         self._aliases = row_aliases(rows)
@@ -96,6 +98,10 @@ class ChannelTable(ObjectTable):
         if self._filter_pid is not None:
             return self._filter_pid in row.pids
         return self.filter in row.search_text
+
+    def _signature_of(self, obj: Any) -> Any:
+        row: ChannelRow = obj
+        return row.cells_key
 
     def _tiebreak_of(self, obj: Any) -> Any:
         row: ChannelRow = obj

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from ipcscope.model import CHANNEL_KINDS, ChannelKind, ChannelScan, Snapshot
 from ipcscope.probe.procinfo import ProcessInfo
-from ipcscope.ui.data.channel_rows import SUBKIND_TITLES, ChannelRow, channel_rows
+from ipcscope.ui.data.channel_rows import SUBKIND_TITLES, ChannelRow, RowCache
 from ipcscope.ui.data.history import History
 from ipcscope.ui.render.channel_texts import channels_notice, empty_channels_text, no_subkind_text
 from ipcscope.ui.render.texts import no_match_text
@@ -70,8 +70,11 @@ class ChannelsView(KindView):
                 id="channels.all-types"),
     ]
 
-    def __init__(self, *, id: str | None = None, process_info: ProcessInfo | None = None) -> None:
+    def __init__(self, *, id: str | None = None, process_info: ProcessInfo | None = None,
+                 rows: RowCache | None = None) -> None:
+        """`rows`: where the rows of a scan are built once (the app fills it off the UI thread)."""
         super().__init__("channels", id=id, process_info=process_info)  # type: ignore[arg-type]
+        self.row_cache = rows or RowCache()
         self._channels: ChannelScan | None = None
         #: the rows of `_channels`, and how many of each sub-kind (None: all)
         self._rows: list[ChannelRow] | None = None
@@ -106,7 +109,7 @@ class ChannelsView(KindView):
         channels = scan.channels if scan is not None else None
         if channels is not self._channels or self._rows is None:
             self._channels = channels
-            self._rows = channel_rows(channels) if channels is not None else []
+            self._rows = self.row_cache.rows(channels) if channels is not None else []
             self._counts = {kind: sum(1 for row in self._rows if row.kind == kind) for kind in CHANNEL_KINDS}
             self._counts[None] = len(self._rows)
         self.table.apply_rows(self._rows, now)

@@ -281,6 +281,7 @@ class ObjectTable(DataTable):
         keep = self.cursor_key
         day = int(now // 86400)
         resort = False
+        signature_of = self._signature_of
         with self.app.batch_update():
             stale = [key for key in self._signatures if key not in wanted]
             if stale:
@@ -292,7 +293,7 @@ class ObjectTable(DataTable):
                 counts = self._counts.get(key, (None, None))
                 # vars(): the probe returns new-but-equal objects each poll; comparing their field
                 # dicts (C) is several times faster than the dataclass __eq__ (field tuples).
-                signature = (vars(obj), counts, state, day)
+                signature = (signature_of(obj), counts, state, day)
                 old = self._signatures.get(key)
                 if old == signature:
                     continue
@@ -468,6 +469,10 @@ class ObjectTable(DataTable):
         self._signatures = dict.fromkeys(self._signatures, ())
         self._cells = {key: (cells, ("restyle", None)) for key, (cells, _) in self._cells.items()}
         self._sync(self._now)
+
+    def _signature_of(self, obj: Any) -> Any:
+        """What a row's cells are made from: equal signatures mean nothing to redraw."""
+        return vars(obj)
 
     def _tiebreak_of(self, obj: Any) -> Any:
         """Equal sort values keep a stable order by this."""
