@@ -388,6 +388,11 @@ class BlockedTask:
     #: epoch seconds when the wait began, as far as ipcscope can tell
     since: float | None = None
     uid: int | None = None
+    #: "waiting", or "stopped" for a task in state T (SIGSTOP, a debugger): it is not reading,
+    #: writing or accepting until it is continued
+    state: str = "waiting"
+    #: open(): the end being opened, "r" (waits for a writer) or "w" (waits for a reader)
+    mode: EndMode | None = None
 
 
 @dataclass(frozen=True)
@@ -512,6 +517,12 @@ class ChannelScan:
     inet: tuple[InetSocket, ...] = ()
     hidden_ends: int = 0
     notes: tuple[str, ...] = ()
+    #: pid -> number of threads, for the processes holding an end: a process of one thread that
+    #: is blocked reading a pipe cannot also be the one to write it
+    threads: dict[int, int] = field(default_factory=dict)
+    #: every process's descriptors were read, so an end that is not listed does not exist (False:
+    #: some processes could not be inspected, and "no read end" may mean "none visible")
+    complete: bool = True
 
     def of_kind(self, kind: ChannelKind) -> tuple[Channel, ...]:
         return {"pipe": self.pipes, "fifo": self.fifos, "unix": self.unix, "inet": self.inet}[kind]
