@@ -161,8 +161,9 @@ def _end(pid: int, comm: str, fd: int, mode: str, uid: int = 1000) -> ChannelEnd
     return ChannelEnd(pid, comm, fd, mode, uid)  # type: ignore[arg-type]
 
 
-def _blocked(pid: int, comm: str, op: str, fd: int | None, ago: int, uid: int = 1000) -> BlockedTask:
-    return BlockedTask(pid, pid, comm, op, fd, since=DEMO_NOW - ago, uid=uid)  # type: ignore[arg-type]
+def _blocked(pid: int, comm: str, op: str, fd: int | None, ago: int, uid: int = 1000,
+             mode: str | None = None) -> BlockedTask:
+    return BlockedTask(pid, pid, comm, op, fd, since=DEMO_NOW - ago, uid=uid, mode=mode)  # type: ignore[arg-type]
 
 
 def demo_channels() -> ChannelScan:
@@ -192,7 +193,7 @@ def demo_channels() -> ChannelScan:
     )
     fifos = (
         Fifo("/run/logd/in.fifo", 40010, RUN_DEV,
-             blocked=(_blocked(4840, "logger", "open", None, 42, 0),), queued=0),
+             blocked=(_blocked(4840, "logger", "open", None, 42, 0, mode="w"),), queued=0),
         Fifo("/tmp/lab/fifo", 40020, TMP_DEV, queued=0),
     )
     unix = (
@@ -258,7 +259,7 @@ def channels_seen_by(scan: ChannelScan, uid: int) -> ChannelScan:
     notes = (f"{hidden} descriptors of other users' processes could not be inspected: their pipes "
              "are not listed and their sockets show no owner. Run as root to see them.",)
     return ChannelScan(pipes=tuple(pipes), fifos=tuple(fifos), unix=unix, inet=inet, hidden_ends=hidden,
-                       notes=notes if hidden else ())
+                       notes=notes if hidden else (), complete=not hidden)
 
 
 def demo_processes() -> ProcessScan:

@@ -111,6 +111,8 @@ def plan_fifo_removal(path: str, found: Fifo | None, channels: ChannelScan | Non
     if channels is not None and channels.hidden_ends:
         lines.append(f"{channels.hidden_ends} descriptors of other users' processes could not be inspected; "
                      "they may have it open too.")
+    elif channels is not None and not channels.complete:
+        lines.append("Some processes could not be inspected; they may have it open too.")
     title = f"Unlink FIFO {path} (inode {found.inode})?"
     return FifoRemovalPlan(path, title, call, tuple(lines), fifo)
 

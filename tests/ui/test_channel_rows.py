@@ -60,6 +60,21 @@ def test_a_fifo_with_an_opener_blocked_in_open_names_it() -> None:
     assert blocked_text(row) == "1 open"
 
 
+def test_an_openers_end_puts_it_on_its_side() -> None:
+    writer = Fifo("/tmp/w", 1, 2049, blocked=(BlockedTask(7, 7, "echo", "open", None, mode="w"),))
+    reader = Fifo("/tmp/r", 2, 2049, blocked=(BlockedTask(8, 8, "cat", "open", None, mode="r"),))
+    rows = rows_by_key(ChannelScan(fifos=(writer, reader)))
+    assert (rows["fifo:1"].from_note, rows["fifo:1"].to_note) == ("7 echo open()", "no reader yet")
+    assert (rows["fifo:2"].from_note, rows["fifo:2"].to_note) == ("no writer yet", "8 cat open()")
+
+
+def test_an_incomplete_scan_is_never_taken_for_nobody() -> None:
+    lonely = Pipe(2, 15, ends=(end(1, 1, "w"),), queued=0, capacity=65536)
+    row = rows_by_key(ChannelScan(pipes=(lonely,), complete=False))["pipe:2"]
+    assert row.to_note == "none visible" and row.state != "no reader"
+    assert "could not be inspected" in channels_notice(ProcessScan(0.0, channels=ChannelScan(complete=False)))
+
+
 def test_a_connected_unix_pair_is_one_row_client_first_and_found_by_either_inode() -> None:
     server = UnixSocket(21, "stream", "connected", name="/run/s.sock", peer=20, queued=100,
                         ends=(end(5, 7, comm="server"),))

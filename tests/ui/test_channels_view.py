@@ -242,3 +242,15 @@ async def test_help_lists_the_channel_keys() -> None:
 
 def test_channels_of_a_scan_without_them_are_none() -> None:
     assert ProcessScan(DEMO_NOW).channels is None
+
+
+async def test_a_stopped_task_is_said_to_be_stopped() -> None:
+    channels = demo_channels()
+    pipes = tuple(replace(p, blocked=tuple(replace(t, state="stopped") for t in p.blocked))
+                  if p.inode == 31337 else p for p in channels.pipes)
+    app = make_app(with_channels(demo_snapshot(), replace(channels, pipes=pipes)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("8")
+        await pilot.pause()
+        text = detail_text(app)
+        assert "read() on fd 0 · STOPPED · stopped for 5m 0s" in text

@@ -132,7 +132,7 @@ class RowCache:
 
 def channel_rows(scan: ChannelScan) -> list[ChannelRow]:
     """Every channel of `scan` as rows, in kind order (pipes, FIFOs, UNIX, TCP/UDP)."""
-    hidden = scan.hidden_ends > 0
+    hidden = scan.hidden_ends > 0 or not scan.complete
     rows: list[ChannelRow] = [pipe_row(p, hidden) for p in scan.pipes]
     rows += [pipe_row(f, hidden) for f in scan.fifos]
     rows += unix_rows(scan.unix, hidden)
@@ -165,7 +165,11 @@ def pipe_row(channel: Pipe | Fifo, hidden: bool) -> ChannelRow:
     openers = [t for t in channel.blocked if t.op == "open"]
     from_note = to_note = _nobody(hidden)
     if not channel.ends and openers:
-        from_note, to_note = f"{openers[0].pid} {openers[0].comm} open()", "no partner yet"
+        opener = f"{openers[0].pid} {openers[0].comm} open()"
+        if openers[0].mode == "r":  # a reader waiting for a writer
+            from_note, to_note = "no writer yet", opener
+        else:
+            from_note, to_note = opener, "no reader yet" if openers[0].mode == "w" else "no partner yet"
     state, tone = _pipe_state(channel, writers, readers, bool(openers), hidden)
     if isinstance(channel, Fifo):
         name = channel.path + (" (deleted)" if channel.unlinked else "")

@@ -45,6 +45,14 @@ def hidden_text(count: int) -> str:
             "shown and their pipes are not listed. Run as root to see them.")
 
 
+def channels_notice_text(channels: ChannelScan) -> str:
+    """What could not be seen, when the scan's notes do not say it."""
+    if channels.hidden_ends:
+        return hidden_text(channels.hidden_ends)
+    return ("Some processes could not be inspected: an end that is not listed may be theirs "
+            "(\"none visible\"). Run as root to see them.")
+
+
 def channels_notice(scan: ProcessScan | None) -> str | None:
     """The view's notice: what this user cannot see of the channels, and the scan's own notes."""
     channels = channels_of(scan)
@@ -52,6 +60,6 @@ def channels_notice(scan: ProcessScan | None) -> str | None:
         return None
     if channels.notes:
         return "\n".join(channels.notes)
-    if channels.hidden_ends:
-        return hidden_text(channels.hidden_ends)
+    if channels.hidden_ends or not channels.complete:
+        return channels_notice_text(channels)
     return None

@@ -17,7 +17,9 @@ from rich.text import Text
 from ipcscope.format import duration, human_size, percent
 from ipcscope.model import BlockedTask, ChannelEnd, ChannelScan, Fifo, InetSocket, Pipe, UnixSocket
 from ipcscope.ui.data.channel_rows import SOCKETPAIR, ChannelRow
+from ipcscope.ui.render.channel_texts import channels_notice_text
 from ipcscope.ui.render.gauge import bar
+from ipcscope.ui.render.waits import STOPPED_NOTE
 from ipcscope.ui.widgets.detail_common import Context, facts, heading, process_text
 
 NOUNS = {"pipe": "Pipe", "fifo": "FIFO", "stream": "stream", "dgram": "datagram", "seqpacket": "seqpacket"}
@@ -231,15 +233,16 @@ def _end_cells(end: ChannelEnd, ctx: Context) -> tuple[str, str, str, str]:
 def _missing_sides(row: ChannelRow, ctx: Context) -> list[Text]:
     """Say where an end may be missing because this user could not look, rather than "nobody"."""
     scan = _channel_scan(ctx)
-    if scan is None or not scan.hidden_ends:
+    if scan is None or (not scan.hidden_ends and scan.complete):
         return []
     sides = [name for name, ends_, note in (("sending", row.senders, row.from_note),
                                              ("receiving", row.receivers, row.to_note))
              if not ends_ and note == "none visible"]
     if not sides:
         return []
-    return [Text(f"No {' or '.join(sides)} end is visible: {scan.hidden_ends} descriptors of other "
-                 "users' processes could not be inspected, and one of them may be it.",
+    why = (f"{scan.hidden_ends} descriptors of other users' processes could not be inspected"
+           if scan.hidden_ends else "some processes could not be inspected")
+    return [Text(f"No {' or '.join(sides)} end is visible: {why}, and one of them may be it.",
                  style=ctx.style("text-warning"))]
 
 
@@ -264,11 +267,22 @@ def blocked_entry(task: BlockedTask, ctx: Context) -> Group:
     if task.tid != task.pid:
         head.append(f" thread {task.tid}", style=ctx.muted)
     head.append(" · ")
-    head.append(f"{task.op}()" + (f" on fd {task.fd}" if task.fd is not None else ""),
+    call = f"{task.op}()" + (f" for {'reading' if task.mode == 'r' else 'writing'}" if task.mode else "")
+    head.append(call + (f" on fd {task.fd}" if task.fd is not None else ""),
                 style=ctx.style("text-warning", bold=True))
+    stopped = task.state == "stopped"
+    if stopped:
+        head.append(" · ")
+        head.append("STOPPED", style=ctx.style("text-warning", bold=True))
     if task.since is not None:
-        head.append(f" · blocked for {duration(ctx.now - task.since)}")
-    body = Text(WAITS_FOR.get(task.op, ""), style=ctx.muted)
+        head.append(f" · {'stopped' if stopped else 'blocked'} for {duration(ctx.now - task.since)}")
+    waits = WAITS_FOR.get(task.op, "")
+    if task.op == "open" and task.mode:
+        waits = f"waits for a {'writer' if task.mode == 'r' else 'reader'}: open() of a FIFO blocks until " \
+                "the other side opens it too"
+    body = Text(waits, style=ctx.muted)
+    if stopped:
+        body = Text.assemble((STOPPED_NOTE + "\n", ctx.style("text-warning")), body)
     return Group(head, Padding(body, (0, 0, 0, 2)))
 
 
@@ -356,8 +370,7 @@ def _server_client(family: str, kind: str, address: str, row: ChannelRow) -> lis
 
 def scan_note(ctx: Context) -> Text | None:
     scan = _channel_scan(ctx)
-    if scan is None or not (scan.hidden_ends or scan.notes):
+    if scan is None or not (scan.hidden_ends or scan.notes or not scan.complete):
         return None
-    lines = list(scan.notes) or [f"{scan.hidden_ends} descriptors of other users' processes could not "
-                                 "be inspected: their ends are not shown. Run as root to see them."]
+    lines = list(scan.notes) or [channels_notice_text(scan)]
     return Text("\n".join(lines), style=ctx.style("text-warning"))
