@@ -223,7 +223,10 @@ def demo_channels() -> ChannelScan:
                    queued=0, uid=1000, ends=(_end(4881, "curl", 5, "rw"),),
                    blocked=(_blocked(4881, "curl", "recv", 5, 3),)),
     )
-    return ChannelScan(pipes=pipes, fifos=fifos, unix=unix, inet=inet)
+    # one thread each (wc cannot write the pipe it is blocked reading); appd has a pool of four
+    threads = {pid: 1 for pid in (4801, 4821, 4830, 4831, 4832, 4861, 4862, 4864, 4870, 4871, 4880, 4881)}
+    threads[4860] = 4
+    return ChannelScan(pipes=pipes, fifos=fifos, unix=unix, inet=inet, threads=threads)
 
 
 def channels_seen_by(scan: ChannelScan, uid: int) -> ChannelScan:
@@ -258,8 +261,10 @@ def channels_seen_by(scan: ChannelScan, uid: int) -> ChannelScan:
     inet = tuple(replace(s, ends=own(s.ends), blocked=visible_blocked(s.blocked)) for s in scan.inet)
     notes = (f"{hidden} descriptors of other users' processes could not be inspected: their pipes "
              "are not listed and their sockets show no owner. Run as root to see them.",)
+    threads = {pid: n for pid, n in scan.threads.items()
+               if any(e.pid == pid for c in (*pipes, *fifos, *unix, *inet) for e in c.ends)}
     return ChannelScan(pipes=tuple(pipes), fifos=tuple(fifos), unix=unix, inet=inet, hidden_ends=hidden,
-                       notes=notes if hidden else (), complete=not hidden)
+                       notes=notes if hidden else (), threads=threads, complete=not hidden)
 
 
 def demo_processes() -> ProcessScan:
