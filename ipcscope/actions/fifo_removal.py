@@ -109,7 +109,7 @@ def plan_fifo_removal(path: str, found: Fifo | None, channels: ChannelScan | Non
                      f"the path to meet {'it' if len(openers) == 1 else 'them'}; {them} until interrupted "
                      "(a signal).")
     if channels is not None and channels.hidden_ends:
-        lines.append(f"{channels.hidden_ends} descriptors of other users' processes could not be inspected; "
+        lines.append(f"{channels.hidden_ends} descriptors of processes that could not be inspected; "
                      "they may have it open too.")
     elif channels is not None and not channels.complete:
         lines.append("Some processes could not be inspected; they may have it open too.")

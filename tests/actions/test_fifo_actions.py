@@ -174,7 +174,7 @@ def test_removal_says_who_has_it_open_and_who_waits_in_open(made) -> None:
     assert plan.title == f"Unlink FIFO {made} (inode {found.inode})?"
     assert "pid 4101 cat (fd 3, r), pid 4102 logger (fd 1, w)" in text and "12B queued stay readable" in text
     assert "pid 4103 late waits in open()" in text
-    assert "2 descriptors of other users' processes" in text
+    assert "2 descriptors of processes that could not be inspected" in text
     unknown = plan_fifo_removal(str(made), found, None)
     assert "not known: channels were not scanned" in unknown.text
     nothing = plan_fifo_removal(str(made), None, None)

@@ -41,8 +41,9 @@ def no_subkind_text(kind: ChannelKind, others: int) -> str:
 
 def hidden_text(count: int) -> str:
     noun = "descriptor" if count == 1 else "descriptors"
-    return (f"{count} {noun} of other users' processes could not be inspected: their ends are not "
-            "shown and their pipes are not listed. Run as root to see them.")
+    return (f"{count} {noun} of processes that could not be inspected (other users', or refused by a "
+            "security module): their ends are not shown and their pipes are not listed. Run as root "
+            "to see them.")
 
 
 def channels_notice_text(channels: ChannelScan) -> str:

@@ -240,7 +240,7 @@ def _missing_sides(row: ChannelRow, ctx: Context) -> list[Text]:
              if not ends_ and note == "none visible"]
     if not sides:
         return []
-    why = (f"{scan.hidden_ends} descriptors of other users' processes could not be inspected"
+    why = (f"{scan.hidden_ends} descriptors of processes that could not be inspected"
            if scan.hidden_ends else "some processes could not be inspected")
     return [Text(f"No {' or '.join(sides)} end is visible: {why}, and one of them may be it.",
                  style=ctx.style("text-warning"))]
