@@ -15,6 +15,9 @@ HEADLESS_MODULES = [
     "ipcscope.cli",
     "ipcscope.cli.list_cmd",
     "ipcscope.cli.json_output",
+    "ipcscope.core.fifo",
+    "ipcscope.actions.fifo",
+    "ipcscope.cli.fifo_cmd",
 ]
 
 
