@@ -18,6 +18,7 @@ from ipcscope.model import (
     Environment,
     Fifo,
     InetSocket,
+    IpcNamespace,
     LimitRow,
     Limits,
     MsgQueue,
@@ -79,7 +80,7 @@ def demo_objects() -> dict:
     sem = (
         SemSet(key=0x5E5E0001, id=2, mode=0o666, nsems=3, otime=DEMO_NOW - 272, ctime=T0,
                semaphores=(Semaphore(0, 0, 2, 0, 4410), Semaphore(1, 1, 0, 0, 4410),
-                           Semaphore(2, 5, 0, 1, 4412)), **_root()),
+                           Semaphore(2, 5, 0, 0, 4412)), **_root()),
         SemSet(key=0x5E5E0002, id=6, mode=0o600, nsems=2, otime=DEMO_NOW - 30, ctime=T0,
                semaphores=(Semaphore(0, 0, 1, 0, 4522), Semaphore(1, 0, 1, 0, 4521)), **_alice()),
         SemSet(key=0x9D1E0F4F, id=49, mode=0o600, nsems=2, otime=None, ctime=T0,
@@ -224,7 +225,7 @@ def demo_channels() -> ChannelScan:
                    blocked=(_blocked(4881, "curl", "recv", 5, 3),)),
     )
     # one thread each (wc cannot write the pipe it is blocked reading); appd has a pool of four
-    threads = {pid: 1 for pid in (4801, 4821, 4830, 4831, 4832, 4861, 4862, 4864, 4870, 4871, 4880, 4881)}
+    threads = dict.fromkeys((4801, 4821, 4830, 4831, 4832, 4861, 4862, 4864, 4870, 4871, 4880, 4881), 1)
     threads[4860] = 4
     return ChannelScan(pipes=pipes, fifos=fifos, unix=unix, inet=inet, threads=threads)
 
@@ -319,6 +320,21 @@ def demo_processes() -> ProcessScan:
     )
 
 
+def seen_by(scan: ProcessScan, uid: int, *, others: int) -> ProcessScan:
+    """What `uid` sees of `scan`: the holders and waiters among its own processes; `others`
+    processes of other users not inspected, said as the probe says it. The keys of removed
+    segments are lost too (they are recovered from a holder's maps)."""
+    from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
+
+    holders = {key: kept for key, found in scan.holders.items()
+               if (kept := tuple(p for p in found if p.uid == uid))}
+    waiters = {key: kept for key, found in scan.waiters.items()
+               if (kept := tuple(w for w in found if w.uid == uid))}
+    spots = blind_spots([Refusal(0, 0, 0, "read")] * others, AccessFacts(euid=uid))
+    return replace(scan, holders=holders, waiters=waiters, original_keys={}, denied=others,
+                   notes=tuple(spot.note for spot in spots), blind_spots=spots)
+
+
 def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False,
                   processes: bool = True) -> Snapshot:
     """The demo Snapshot; flags give the not-root view, the no-mqueue view and an empty system."""
@@ -337,9 +353,7 @@ def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False
                         "run as root or as its owner to see them.")
     scan = demo_processes() if processes and not empty else None
     if scan is not None and not root:
-        scan = replace(scan, denied=14, notes=("14 processes of other users were not inspected: "
-                                               "run as root to see their attachments and waits.",),
-                       channels=channels_seen_by(demo_channels(), environment.uid))
+        scan = replace(seen_by(scan, 1000, others=14), channels=channels_seen_by(demo_channels(), 1000))
     return Snapshot(
         taken_at=DEMO_NOW,
         limits=demo_limits(),
@@ -349,3 +363,92 @@ def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False
         processes=scan,
         **objects,
     )
+
+
+# --------------------------------------------------------------------------- containers
+
+#: The demo's IPC namespaces: the host's (where ipcscope runs) and two containers.
+DEMO_HOST_NS = 4026531839
+DEMO_DB_NS = 4026532179
+DEMO_WEB_NS = 4026532190
+
+
+def demo_namespaces() -> tuple[IpcNamespace, ...]:
+    return (
+        IpcNamespace(DEMO_HOST_NS, "host", 1, 212, host=True, own=True, uid=0, user="root",
+                     command="/sbin/init", limits=demo_limits()),
+        IpcNamespace(DEMO_DB_NS, "docker:3f2a9c1b7e4d", 5101, 6, uid=999, user="999",
+                     command="postgres -c shared_buffers=128MB", limits=demo_limits()),
+        IpcNamespace(DEMO_WEB_NS, "lxc:web", 5201, 3, uid=0, user="root",
+                     command="/sbin/init", limits=demo_limits()),
+    )
+
+
+def _in(ns: int, objects: tuple) -> tuple:
+    return tuple(replace(obj, ns=ns) for obj in objects)
+
+
+def _container_objects() -> dict[int, dict]:
+    """What the containers hold: ids that repeat the host's (sem 2, shm 3), a stuck semaphore."""
+    pg = dict(uid=999, gid=999, cuid=999, cgid=999, owner="999", group="999", cowner="999", cgroup="999")
+    db = dict(
+        shm=(ShmSegment(key=0x0052E2C1, id=3, mode=0o600, size=150994944, cpid=5101, lpid=5133,
+                        nattch=5, atime=DEMO_NOW - 3, dtime=None, ctime=T0, rss=33554432, swap=0, **pg),),
+        sem=(SemSet(key=0x0052E2C2, id=2, mode=0o600, nsems=17, otime=DEMO_NOW - 410, ctime=T0,
+                    semaphores=tuple(Semaphore(n, 0 if n == 4 else 1, 1 if n == 4 else 0, 0, 5133)
+                                     for n in range(17)), **pg),),
+        psem=(PosixSemaphore(name="/pg-ready", mode=0o600, uid=999, gid=999, owner="999", group="999",
+                             mtime=T0, value=1, dev=45, inode=4),),
+    )
+    web = dict(
+        msg=(MsgQueue(key=0x6D6A0001, id=0, mode=0o660, cbytes=0, qnum=0, lspid=0, lrpid=0, stime=None,
+                      rtime=None, ctime=T0, qbytes=16384, queued_types=(), **_root()),),
+        pmq=(PosixQueue(name="/jobs", mode=0o600, uid=0, gid=0, owner="root", group="root",
+                        mtime=DEMO_NOW - 20, qsize=96, curmsgs=2, maxmsg=10, msgsize=256, dev=52, inode=8),),
+    )
+    return {DEMO_DB_NS: db, DEMO_WEB_NS: web}
+
+
+def demo_namespace_views() -> dict[str, Snapshot]:
+    """The views the namespace picker offers in the demo: "all", and each container alone."""
+    own = demo_snapshot()
+    spaces = demo_namespaces()
+    containers = _container_objects()
+    worker = Waiter(5140, 5140, "postgres", "semop", uid=999, user="999",
+                    ops=(SemOpSpec(4, -1, SEM_UNDO),), blocked_on=4, since=DEMO_NOW - 410)
+    container_scan = {
+        DEMO_DB_NS: ({"shm:3": tuple(ProcessRef(pid, "postgres", 999, "999") for pid in (5101, 5133, 5134, 5135, 5140)),
+                      "psem:/pg-ready": (ProcessRef(5101, "postgres", 999, "999"),)},
+                     {"sem:2": (worker,)}),
+        DEMO_WEB_NS: ({"pmq:/jobs": (ProcessRef(5230, "nginx", 0, "root"),)}, {}),
+    }
+    alive = {p.pid: p for p in (ProcessRef(5101, "postgres", 999, "999"), ProcessRef(5133, "postgres", 999, "999"),
+                                ProcessRef(5134, "postgres", 999, "999"), ProcessRef(5135, "postgres", 999, "999"),
+                                ProcessRef(5140, "postgres", 999, "999"), ProcessRef(5230, "nginx", 0, "root"))}
+
+    def view(chosen: tuple[IpcNamespace, ...]) -> Snapshot:
+        inodes = {ns.inode for ns in chosen}
+        objects: dict[str, tuple] = dict.fromkeys(("shm", "msg", "sem", "pmq", "pshm", "psem"), ())
+        holders: dict = {}
+        waiters: dict = {}
+        base = own.processes
+        assert base is not None
+        if DEMO_HOST_NS in inodes:
+            for kind in objects:
+                objects[kind] += _in(DEMO_HOST_NS, own.objects(kind))  # type: ignore[arg-type]
+            holders.update({f"{key}@{DEMO_HOST_NS}": refs for key, refs in base.holders.items()})
+            waiters.update({f"{key}@{DEMO_HOST_NS}": found for key, found in base.waiters.items()})
+        for inode, held in containers.items():
+            if inode in inodes:
+                for kind, found in held.items():
+                    objects[kind] += _in(inode, found)
+                holders.update({f"{key}@{inode}": refs for key, refs in container_scan[inode][0].items()})
+                waiters.update({f"{key}@{inode}": found for key, found in container_scan[inode][1].items()})
+        scan = replace(base, holders=holders, waiters=waiters,
+                       original_keys={f"shm:1@{DEMO_HOST_NS}": 0x30BF698A} if DEMO_HOST_NS in inodes else {},
+                       processes={**base.processes, **alive})
+        return replace(own, namespaces=chosen, processes=scan, **objects)
+
+    views = {"all": view(spaces)}
+    views.update({str(ns.inode): view((ns,)) for ns in spaces if not ns.own})
+    return views

@@ -5,6 +5,9 @@
 list. A finding only claims what the data shows: without a process scan the checks that need
 holders, waiters or liveness are skipped; a set whose values are hidden gets no dead-holder or
 deadlock verdict, only "stuck"; "nobody holds it" says how many processes could not be inspected.
+What the kernel counts but the scan could not name (ncnt/zcnt against the waiters found, nattch
+against the mappings found; see `visibility`) is reasoned from too: a set whose waiters are hidden
+is still stuck, and a segment that nattch says is attached is never an orphan.
 Liveness comes from the scan's process table, which lists every process, inspected or not.
 
 Finding kinds (exact names, used in JSON): dead-holder, deadlock, stuck-semaphore,
@@ -13,8 +16,8 @@ unmatched-receiver, queue-full, orphan-shm, removed-attached, orphan-posix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ipcscope.format import duration, human_size, percent
@@ -31,6 +34,17 @@ from ipcscope.model import (
     ShmSegment,
     Snapshot,
     Waiter,
+)
+from ipcscope.visibility import (
+    hidden_attachments,
+    hidden_waiter_semaphores,
+    hidden_waiters,
+    named_waiters,
+    unseen_by,
+    unseen_command,
+    unseen_remedy,
+    unseen_to,
+    unseen_why,
 )
 
 Severity = Literal["error", "warning", "info"]
@@ -70,15 +84,25 @@ class Finding:
 
 
 def object_label(ref: ObjectRef) -> str:
-    """How findings name an object in prose: "sem 2", "pmq /jobs"."""
+    """How findings name an object in prose: "sem 2", "pmq /jobs"; "sem 2 in ipc:[4026532179]"
+    for an object of another namespace."""
+    if ref.ns is not None:
+        return f"{ref.kind} {ref.ident} in ipc:[{ref.ns}]"
     return f"{ref.kind} {ref.ident}"
 
 
-def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0) -> list[Finding]:
-    """Every finding in `snapshot`, most severe first, then by object (kind order, then id/name)."""
-    check = _Checker(snapshot, now=now, stuck_after=stuck_after)
+def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0,
+             hidden_since: Mapping[str, float] | None = None) -> list[Finding]:
+    """Every finding in `snapshot`, most severe first, then by object (kind order, then id/name).
+
+    `hidden_since` (sem row key -> epoch seconds) is when a caller that keeps polling first saw the
+    set's current count of waiters it cannot name (see `hidden_wait_state`): it dates a wait that
+    the set's times cannot, e.g. while other semaphores of the set are in use.
+    """
+    check = _Checker(snapshot, now=now, stuck_after=stuck_after, hidden_since=hidden_since or {})
     findings = [
         *check.semaphores(),
+        *check.hidden_semaphore_waiters(),
         *check.posix_semaphores(),
         *check.unmatched_receivers(),
         *check.full_queues(),
@@ -86,7 +110,18 @@ def diagnose(snapshot: Snapshot, *, now: float, stuck_after: float = 60.0) -> li
         *check.removed_attached(),
         *check.orphan_posix(),
     ]
+    if snapshot.namespaces:
+        findings = [_in_namespace(finding) for finding in findings]
     return sorted(findings, key=_sort_key)
+
+
+def _in_namespace(finding: Finding) -> Finding:
+    """A hint runs where its object is: `ipcscope semop --ns 4026532179 0 0:+1`."""
+    hint, ns = finding.hint, finding.object.ns
+    if ns is None or hint is None or not hint.startswith("ipcscope "):
+        return finding
+    words = hint.split(" ")
+    return replace(finding, hint=" ".join([*words[:2], f"--ns {ns}", *words[2:]]))
 
 
 def summary(findings: Sequence[Finding]) -> str:
@@ -114,12 +149,29 @@ def coverage_notes(snapshot: Snapshot) -> list[str]:
     elif scan.denied:
         who = "1 process" if scan.denied == 1 else f"{scan.denied} processes"
         notes.append(f"{who} could not be inspected: their attachments and waits are unknown")
-    hidden = [s.id for s in snapshot.sem if s.semaphores is None]
+    hidden = [s.id if s.ns is None else f"{s.id} (ipc:[{s.ns}])" for s in snapshot.sem if s.semaphores is None]
     if hidden:
         sets = ("set " if len(hidden) == 1 else "sets ") + ", ".join(map(str, hidden))
         notes.append(f"the semaphore values of {sets} are not readable: dead holders and deadlocks "
                      "there were not checked")
+    notes += [f"{ns.label} could not be read ({ns.unreachable}): its objects were not checked"
+              for ns in snapshot.namespaces if ns.unreachable]
     return notes
+
+
+#: a set's unnamed waiters: their count, and (num, value, ncnt, zcnt, sempid) of each counted semaphore
+HiddenWaitState = tuple[int, tuple[tuple[int, int, int, int, int], ...]]
+
+
+def hidden_wait_state(semset: SemSet, snapshot: Snapshot) -> HiddenWaitState | None:
+    """What a set's unnamed waiters look like now, or None when there are none: while it stays
+    the same (count, and value, ncnt, zcnt and sempid of each semaphore with a count), no semop
+    has let them through, so a poller can date the wait from the first poll that saw it."""
+    hidden = hidden_waiters(semset, snapshot.processes)
+    if not hidden or semset.semaphores is None:
+        return None
+    return (hidden, tuple((s.num, s.value, s.ncnt, s.zcnt, s.pid)
+                          for s in semset.semaphores if s.ncnt or s.zcnt))
 
 
 def doctor_to_json(findings: Iterable[Finding]) -> dict:
@@ -130,10 +182,13 @@ def doctor_to_json(findings: Iterable[Finding]) -> dict:
 def _finding_to_json(finding: Finding) -> dict:
     ref = finding.object
     where = "name" if isinstance(ref.ident, str) else "id"
+    where_json: dict = {"type": ref.kind, where: ref.ident}
+    if ref.ns is not None:
+        where_json["ns"] = ref.ns
     return {
         "kind": finding.kind,
         "severity": finding.severity,
-        "object": {"type": ref.kind, where: ref.ident},
+        "object": where_json,
         "pids": list(finding.pids),
         "message": finding.message,
         "hint": finding.hint,
@@ -143,7 +198,7 @@ def _finding_to_json(finding: Finding) -> dict:
 def _sort_key(finding: Finding) -> tuple:
     ref = finding.object
     ident = (0, ref.ident, "") if isinstance(ref.ident, int) else (1, 0, ref.ident)
-    return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ident,
+    return (SEVERITIES.index(finding.severity), KINDS.index(ref.kind), ref.ns or 0, ident,
             FINDING_KINDS.index(finding.kind) if finding.kind in FINDING_KINDS else 99, finding.pids)
 
 
@@ -216,11 +271,13 @@ class _SemWait:
 class _Checker:
     """Holds the snapshot and the scan while the individual checks run."""
 
-    def __init__(self, snapshot: Snapshot, *, now: float, stuck_after: float) -> None:
+    def __init__(self, snapshot: Snapshot, *, now: float, stuck_after: float,
+                 hidden_since: Mapping[str, float]) -> None:
         self.snapshot = snapshot
         self.scan: ProcessScan | None = snapshot.processes
         self.now = now
         self.stuck_after = stuck_after
+        self.hidden_since = hidden_since
 
     # ---- naming and liveness
 
@@ -244,11 +301,17 @@ class _Checker:
         return self.scan is not None and (self.scan.denied > 0 or self.scan.listing_incomplete)
 
     def partial_note(self) -> str:
+        """Why "nobody" may be wrong, and what would make sure: root is never told to run as root."""
         assert self.scan is not None
+        command = unseen_command(self.scan)
+        if self.scan.blind_spots:
+            advice = f"; run `{command}` to be sure" if command else f": {unseen_why(self.scan, self.scan.denied)}"
+        else:
+            advice = "" if self.snapshot.environment.is_root else "; run as root to be sure"
         if self.scan.listing_incomplete:
-            return " (/proc hides other users' processes (hidepid): one may hold it; run as root to be sure)"
+            return f" (/proc hides other users' processes (hidepid): one may hold it{advice})"
         who = "1 process" if self.scan.denied == 1 else f"{self.scan.denied} processes"
-        return f" ({who} could not be inspected and may hold it; run as root to be sure)"
+        return f" ({who} could not be inspected and may hold it{advice})"
 
     def waiting(self, ref: ObjectRef, *ops: str) -> list[Waiter]:
         """Tasks queued in one of `ops` on `ref`; stopped tasks are not queued (kernel.md §2)."""
@@ -288,11 +351,11 @@ class _Checker:
                 elif not _would_proceed(semset, waiter):
                     unresolved.append((semset, waiter))
                 # else: the current values let it through: the scan is older than the values
-        reported: set[tuple[int, int]] = set()  # (semid, tid)
+        reported: set[tuple[ObjectRef, int]] = set()  # (set, tid)
         for finding, waits in [*self._dead_holders(resolved), *self._deadlocks(resolved)]:
             findings.append(finding)
-            reported.update((w.semset.id, w.waiter.tid) for w in waits)
-        stuck = [(w.semset, w.waiter, w) for w in resolved if (w.semset.id, w.waiter.tid) not in reported]
+            reported.update((w.semset.ref, w.waiter.tid) for w in waits)
+        stuck = [(w.semset, w.waiter, w) for w in resolved if (w.semset.ref, w.waiter.tid) not in reported]
         stuck += [(s, w, None) for s, w in unresolved]
         findings.extend(self._stuck_sysv(stuck))
         return findings
@@ -314,12 +377,12 @@ class _Checker:
         return _SemWait(waiter, semset, num, semset.semaphores[num].pid, op)
 
     def _dead_holders(self, waits: list[_SemWait]) -> list[tuple[Finding, list[_SemWait]]]:
-        groups: dict[tuple[int, int], list[_SemWait]] = {}
+        groups: dict[tuple[int, int, int | None], list[_SemWait]] = {}
         for wait in waits:
             if wait.holder != 0 and self.gone(wait.holder):
-                groups.setdefault((wait.semset.id, wait.num), []).append(wait)
+                groups.setdefault((wait.semset.id, wait.num, wait.semset.ns), []).append(wait)
         out = []
-        for (semid, num), group in groups.items():
+        for (semid, num, _), group in groups.items():
             holder = group[0].holder
             count = len({w.waiter.pid for w in group})
             subject = "1 process waits" if count == 1 else f"{count} processes wait"
@@ -343,7 +406,7 @@ class _Checker:
         out = []
         for cycle in _simple_cycles(edges):
             steps = [edges[a][cycle[(i + 1) % len(cycle)]] for i, a in enumerate(cycle)]
-            several_sets = len({s.semset.id for s in steps}) > 1
+            several_sets = len({s.semset.ref for s in steps}) > 1
             parts = []
             for step in steps:
                 where = f"semaphore {step.num}" + (f" of sem {step.semset.id}" if several_sets else "")
@@ -358,15 +421,15 @@ class _Checker:
         return out
 
     def _stuck_sysv(self, waits: list[tuple[SemSet, Waiter, _SemWait | None]]) -> list[Finding]:
-        groups: dict[tuple[int, int | None], list[tuple[SemSet, Waiter, _SemWait | None]]] = {}
+        groups: dict[tuple[int, int | None, int | None], list[tuple[SemSet, Waiter, _SemWait | None]]] = {}
         for semset, waiter, wait in waits:
             elapsed = self.waited(waiter)
             if elapsed is None or elapsed < self.stuck_after:
                 continue
             num = wait.num if wait is not None else waiter.blocked_on
-            groups.setdefault((semset.id, num), []).append((semset, waiter, wait))
+            groups.setdefault((semset.id, num, semset.ns), []).append((semset, waiter, wait))
         out = []
-        for (semid, num), group in groups.items():
+        for (_, num, _), group in groups.items():
             semset = group[0][0]
             waiters = [w for _, w, _ in group]
             what = "a semaphore" if num is None else f"semaphore {num}"
@@ -408,6 +471,57 @@ class _Checker:
             return (f"{state}; it was last changed by pid {sem.pid}, which has exited.", release, [sem.pid])
         return (f"{state}; it was last changed by {self.who(sem.pid)}, still running — "
                 "check what it is doing.", f"ps -o pid,stat,wchan:32,cmd -p {sem.pid}", [sem.pid])
+
+    def hidden_semaphore_waiters(self) -> list[Finding]:
+        """stuck-semaphore for tasks the kernel counts (ncnt/zcnt) that the scan could not name:
+        when no semop has completed on the set for `stuck_after` (its otime, or its ctime when
+        none ever did), or a poller has seen the same unnamed waiters that long."""
+        if self.scan is None:
+            return []
+        out = []
+        for semset in self.snapshot.sem:
+            hidden = hidden_waiters(semset, self.scan)
+            if not hidden or semset.semaphores is None:
+                continue
+            waited = self._unnamed_wait(semset)
+            if waited is None or waited[0] < self.stuck_after:
+                continue
+            nums = hidden_waiter_semaphores(semset, self.scan)
+            if len(nums) == 1:
+                where = f"semaphore {nums[0]} (value {semset.semaphores[nums[0]].value})"
+            elif nums:
+                where = "semaphores " + ", ".join(map(str, nums))
+            else:
+                where = "the set"
+            is_root = self.snapshot.environment.is_root
+            more = "more " if named_waiters(semset, self.scan) else ""
+            subject = f"1 {more}task waits" if hidden == 1 else f"{hidden} {more}tasks wait"
+            remedy = unseen_remedy(self.scan, hidden)
+            message = (f"{subject} on {where} that {unseen_by(self.scan, is_root)} "
+                       f"({unseen_why(self.scan, hidden)}), and {waited[1]}"
+                       + (f"; {remedy}." if remedy else "."))
+            command = unseen_command(self.scan)
+            out.append(Finding(STUCK_SEMAPHORE, "warning", semset.ref, (), message,
+                               f"{command} doctor" if command else None))
+        return out
+
+    def _unnamed_wait(self, semset: SemSet) -> tuple[float, str] | None:
+        """How long unnamed waiters have waited at least, and how that is known. The set's times
+        are whole seconds, so they may be up to 1 s late: that second is not counted."""
+        found: list[tuple[float, str]] = []
+        if semset.otime is not None:
+            idle = max(0.0, self.now - semset.otime - 1)
+            found.append((idle, f"no semop has completed on the set for {duration(idle)}"))
+        elif semset.ctime is not None:
+            idle = max(0.0, self.now - semset.ctime - 1)
+            found.append((idle, f"no semop has completed on it since it was created or last set, "
+                                f"{duration(idle)} ago"))
+        seen = self.hidden_since.get(semset.ref.row_key)
+        if seen is not None:
+            waited = max(0.0, self.now - seen)
+            found.append((waited, f"the kernel has shown this count for {duration(waited)}, since "
+                                  "ipcscope first saw it"))
+        return max(found, key=lambda f: f[0]) if found else None
 
     def posix_semaphores(self) -> list[Finding]:
         """stuck-semaphore for named semaphores: tasks in a futex wait on /dev/shm/sem.NAME."""
@@ -520,6 +634,7 @@ class _Checker:
             message = f"the queue is full ({fill}): the next mq_send blocks or fails with EAGAIN"
         receivers = self.waiting(queue.ref, "mq_receive")
         message += "; " + (f"{self.names(receivers)} waits in mq_receive." if receivers
+                           else "no process you can inspect is receiving from it." if self.partial
                            else "nobody is receiving from it right now." if self.scan is not None
                            else "who receives from it is unknown without a process scan.")
         return Finding(QUEUE_FULL, "warning", queue.ref, _unique([w.pid for w in senders]), message,
@@ -552,20 +667,25 @@ class _Checker:
             if not holders and not seg.nattch:
                 continue
             size = human_size(seg.size)
-            original = self.scan.original_keys.get(seg.id) if self.scan is not None else None
+            original = self.scan.original_key(seg) if self.scan is not None else None
+            hidden = hidden_attachments(seg, self.scan) or 0
+            to = unseen_to(self.scan, self.snapshot.environment.is_root)
             if holders:
                 who = ", ".join(self.who(p.pid, p.comm or None) for p in holders)
                 verb = "has" if len(holders) == 1 else "have"
-                held = f"{who} still {verb} it attached (nattch {seg.nattch})"
+                more = f"; {hidden} {to}" if hidden else ""
+                held = f"{who} still {verb} it attached (nattch {seg.nattch}{more})"
                 hint: str | None = f"ps -o pid,user,lstart,cmd -p {','.join(str(p.pid) for p in holders)}"
             elif self.scan is None:
                 remain = "1 attachment remains" if seg.nattch == 1 else f"{seg.nattch} attachments remain"
                 held = f"{remain} (nattch); who holds it is unknown without a process scan"
                 hint = None
             else:
-                held = (f"nattch is {seg.nattch}, but no inspected process maps it "
-                        "(the holder may be another user's process or in another namespace)")
-                hint = None
+                held = (f"nattch is {seg.nattch} and no process ipcscope could inspect maps it: "
+                        f"{hidden} {'attachment' if hidden == 1 else 'attachments'} {to} "
+                        f"({unseen_why(self.scan, hidden)})")
+                command = unseen_command(self.scan)
+                hint = f"{command} doctor" if command else None
             key = (f" It was key {original:#010x}, which a new segment may now be using." if original
                    else "")
             message = (f"removed (IPC_RMID), but {held}; its {size} are freed only at the last "

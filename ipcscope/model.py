@@ -59,15 +59,21 @@ def format_perms(mode: int) -> str:
 @dataclass(frozen=True)
 class ObjectRef:
     """Names one IPC object: SysV objects by id, POSIX objects by name (with its leading "/");
-    channels by inode (a FIFO nobody has open by its path)."""
+    channels by inode (a FIFO nobody has open by its path). `ns` is the IPC namespace inode when
+    the object was read from a namespace other than ipcscope's own (ids repeat across them)."""
 
     kind: AnyKind
     ident: int | str
+    ns: int | None = None
 
     @property
     def row_key(self) -> str:
-        """Stable key for table rows and lookups: `shm:3`, `pmq:/jobs`."""
-        return f"{self.kind}:{self.ident}"
+        """Stable key for table rows and lookups: `shm:3`, `pmq:/jobs`; `shm:3@4026532179` in
+        another namespace (the kind stays the prefix; a POSIX name cannot hold the "@ns" suffix
+        ambiguously, as every object of a snapshot either carries a namespace or none does)."""
+        if self.ns is None:
+            return f"{self.kind}:{self.ident}"
+        return f"{self.kind}:{self.ident}@{self.ns}"
 
     def __str__(self) -> str:
         return self.row_key
@@ -122,6 +128,37 @@ class Waiter:
     since: float | None = None
 
 
+#: What refused the process scan (see ipcscope.probe.access): other users' processes, /proc's
+#: hidepid, non-dumpable processes, Yama's ptrace_scope, a root lacking CAP_SYS_PTRACE, a root of a
+#: user namespace, a security module.
+BlindCause = Literal["other-users", "hidepid", "non-dumpable", "ptrace-scope", "capability",
+                     "user-namespace", "security-module"]
+
+
+@dataclass(frozen=True)
+class BlindSpot:
+    """Processes the scan could not inspect for one reason, in words that fit this user.
+
+    Made by the probe, which can tell the mechanism apart (/proc mount options, Yama's sysctl, the
+    active security modules, our capabilities); the doctor and the UI only quote it.
+    """
+
+    cause: BlindCause
+    processes: int
+    #: what such a process is, to fit "(...)": one, and several
+    why_one: str
+    why_many: str
+    #: what would show them, with "{them}" for what is hidden: "run `sudo ipcscope` to name {them}"
+    remedy: str
+    #: a command that would show them (for a finding's hint); None when no command can
+    command: str | None
+    #: the sentence for the notes: how many, why, where the mechanism can be told, what lifts it
+    note: str
+
+    def why(self, count: int) -> str:
+        return self.why_one if count == 1 else self.why_many
+
+
 @dataclass(frozen=True)
 class ProcessScan:
     """What a scan of /proc/*/ found: who has each object attached/open, who waits on it.
@@ -133,8 +170,9 @@ class ProcessScan:
     taken_at: float
     holders: dict[str, tuple[ProcessRef, ...]] = field(default_factory=dict)
     waiters: dict[str, tuple[Waiter, ...]] = field(default_factory=dict)
-    #: original key recovered from /SYSV%08x in a holder's maps, for dest segments (key now 0)
-    original_keys: dict[int, int] = field(default_factory=dict)
+    #: original key recovered from /SYSV%08x in a holder's maps, for dest segments (key now 0);
+    #: by shmid, or by row key for segments of another namespace (see original_key)
+    original_keys: dict[int | str, int] = field(default_factory=dict)
     #: processes that could not be inspected (other users', non-dumpable), by reason
     denied: int = 0
     scanned: int = 0
@@ -146,10 +184,20 @@ class ProcessScan:
     listing_incomplete: bool = False
     #: pipes, FIFOs and sockets between processes; None when the scan did not look for them
     channels: ChannelScan | None = None
+    #: SysV segment row key -> attachments found (one per mapping line, as nattch counts them)
+    #: in the maps of the processes inspected; a key the scan did not record counts its holders
+    attachments: dict[str, int] = field(default_factory=dict)
+    #: why processes could not be inspected, one entry per mechanism, largest first
+    blind_spots: tuple[BlindSpot, ...] = ()
 
     def is_alive(self, pid: int) -> bool:
         """Whether `pid` existed at scan time (pid 0 means "none" and is never alive)."""
         return pid in self.processes
+
+    def original_key(self, seg: ShmSegment) -> int | None:
+        """The key `seg` had at creation, when IPC_RMID reset it (keyed by id in ipcscope's own
+        namespace, by row key in another, where ids repeat)."""
+        return self.original_keys.get(seg.id if seg.ns is None else seg.ref.row_key)  # type: ignore[call-overload]
 
     def holders_of(self, ref: ObjectRef | str) -> tuple[ProcessRef, ...]:
         key = ref if isinstance(ref, str) else ref.row_key
@@ -183,6 +231,8 @@ class SysvObject:
     cowner: str = ""
     cgroup: str = ""
     ctime: int | None = None
+    #: the IPC namespace inode, when read from a namespace other than ipcscope's own
+    ns: int | None = None
 
     @property
     def perms(self) -> int:
@@ -210,7 +260,7 @@ class ShmSegment(SysvObject):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("shm", self.id)
+        return ObjectRef("shm", self.id, self.ns)
 
     @property
     def dest(self) -> bool:
@@ -246,7 +296,7 @@ class MsgQueue(SysvObject):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("msg", self.id)
+        return ObjectRef("msg", self.id, self.ns)
 
     @property
     def fill(self) -> float | None:
@@ -280,7 +330,7 @@ class SemSet(SysvObject):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("sem", self.id)
+        return ObjectRef("sem", self.id, self.ns)
 
 
 # --------------------------------------------------------------------------- POSIX
@@ -300,6 +350,8 @@ class PosixObject:
     #: (st_dev, st_ino) of the backing file, to match maps and fds without trusting names
     dev: int | None = None
     inode: int | None = None
+    #: the IPC namespace inode, when read from a namespace other than ipcscope's own
+    ns: int | None = None
 
     @property
     def perms(self) -> int:
@@ -323,7 +375,7 @@ class PosixQueue(PosixObject):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("pmq", self.name)
+        return ObjectRef("pmq", self.name, self.ns)
 
 
 @dataclass(frozen=True)
@@ -336,7 +388,7 @@ class PosixShm(PosixObject):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("pshm", self.name)
+        return ObjectRef("pshm", self.name, self.ns)
 
 
 @dataclass(frozen=True)
@@ -350,7 +402,7 @@ class PosixSemaphore(PosixObject):
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("psem", self.name)
+        return ObjectRef("psem", self.name, self.ns)
 
 
 IpcObject = ShmSegment | MsgQueue | SemSet | PosixQueue | PosixShm | PosixSemaphore
@@ -582,6 +634,35 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class IpcNamespace:
+    """One IPC namespace of the machine (a container's, or the host's), as `lsns -t ipc` lists it,
+    with the name of its container where its cgroup tells one."""
+
+    inode: int
+    #: the container ("docker:3f2a9c1b7e4d", "lxc:web") or the command of its first process
+    name: str
+    #: its lowest pid ipcscope could inspect (None: none, e.g. the host seen from a container)
+    pid: int | None
+    nprocs: int
+    #: the initial namespace (inode 0xEFFFFFFF)
+    host: bool = False
+    #: the one ipcscope runs in
+    own: bool = False
+    uid: int | None = None
+    user: str = ""
+    command: str = ""
+    #: why it cannot be read ("" when it can): shown, never silently dropped
+    unreachable: str = ""
+    #: its own limits (namespaced sysctls); None when not read
+    limits: Limits | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        """ "ipc:[4026532179] (db)" as the C calls and notes say where they ran."""
+        return f"ipc:[{self.inode}] ({self.name})" if self.name else f"ipc:[{self.inode}]"
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Every IPC object the probe could see at `taken_at`, plus limits and warnings."""
 
@@ -599,6 +680,9 @@ class Snapshot:
     #: things the user should know: unreadable objects, a missing mqueue mount, skipped /proc lines
     warnings: tuple[str, ...] = ()
     processes: ProcessScan | None = None
+    #: the namespaces covered when they are not just ipcscope's own (then every object carries
+    #: its `ns`); empty otherwise
+    namespaces: tuple[IpcNamespace, ...] = ()
 
     def objects(self, kind: Kind) -> tuple[IpcObject, ...]:
         return getattr(self, kind)

@@ -44,11 +44,19 @@ PANEL_SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-async def shoot(name: str, keys: tuple[str, ...], *, read_only: bool = True) -> Path:
-    app = demo_app(read_only=read_only)
+#: the demo with its two containers: the namespace picker and the All namespaces view
+NAMESPACE_SHOTS: dict[str, tuple[str | None, tuple[str, ...], str]] = {
+    "namespaces": ("all", ("3",), "All namespaces: an NS column, the same ids apart, a container's stuck semaphore"),
+    "picker": (None, ("n",), "The namespace picker: every namespace with its objects"),
+}
+
+
+async def shoot(name: str, keys: tuple[str, ...], *, read_only: bool = True,
+                namespaces: bool = False, ns: str | None = None) -> Path:
+    app = demo_app(read_only=read_only, namespaces=namespaces, ns=ns)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
-        await pilot.pause()
+        await pilot.pause(0.3)  # the picker's census runs in a worker
         path = app.save_screenshot(f"{name}.svg", str(HERE))
     return Path(path)
 
@@ -71,6 +79,8 @@ async def main() -> None:
     for name, (keys, _caption) in PANEL_SHOTS.items():
         print(await shoot(name, keys, read_only=False))
     print(await shoot_lab())
+    for name, (ns, keys, _caption) in NAMESPACE_SHOTS.items():
+        print(await shoot(name, keys, namespaces=True, ns=ns))
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ class Remove(Request):
         ident = read_ident(reader, kind)
         expected: Any = reader.target
         if reader.known(kind, ident):
-            ref = ObjectRef(kind, ident)  # type: ignore[arg-type]
+            ref = ObjectRef(kind, ident, getattr(expected, "ns", None))  # type: ignore[arg-type]
             if expected is None or getattr(expected, "ref", None) != ref:
                 expected = reader.fail("id", f"{kind} {ident} must be shown before it can be removed "
                                              "(it is re-checked against what was shown)")

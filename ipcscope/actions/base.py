@@ -119,6 +119,12 @@ def request_from_json(data: Mapping[str, Any]) -> Request:
 def _encode(value: Any) -> Any:
     if isinstance(value, bytes):
         return {"$bytes": value.hex()}
+    if dataclasses.is_dataclass(value) and hasattr(value, "kind") and hasattr(value, "perms"):
+        # an IpcObject (Remove's expected object): its fields, to re-check it in the helper
+        fields = {item.name: _encode(getattr(value, item.name)) if item.name != "semaphores" else
+                  _semaphores(getattr(value, item.name))
+                  for item in dataclasses.fields(value) if item.init}
+        return {"$object": value.kind, "fields": fields}
     if isinstance(value, SemOpSpec):
         return {"$sembuf": [value.num, value.op, value.flags]}
     if isinstance(value, (tuple, list)):
@@ -134,9 +140,29 @@ def _decode(value: Any) -> Any:
             return bytes.fromhex(value["$bytes"])
         if "$sembuf" in value:
             return SemOpSpec(*value["$sembuf"])
+        if "$object" in value:
+            return _object(value["$object"], value["fields"])
     if isinstance(value, list):
         return tuple(_decode(item) for item in value)
     return value
+
+
+def _semaphores(semaphores: Any) -> Any:
+    if semaphores is None:
+        return None
+    return [[s.num, s.value, s.ncnt, s.zcnt, s.pid] for s in semaphores]
+
+
+def _object(kind: str, fields: dict[str, Any]) -> IpcObject:
+    from ipcscope import model
+
+    classes: dict[str, type] = {"shm": model.ShmSegment, "msg": model.MsgQueue, "sem": model.SemSet,
+                                "pmq": model.PosixQueue, "pshm": model.PosixShm,
+                                "psem": model.PosixSemaphore}
+    values = {name: _decode(value) for name, value in fields.items()}
+    if values.get("semaphores") is not None:
+        values["semaphores"] = tuple(model.Semaphore(*row) for row in values["semaphores"])
+    return classes[kind](**values)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- preview

@@ -67,3 +67,13 @@ def read_limits(proc_root: str = "/proc") -> ActionLimits:
         if sem[2] > 0:
             values["semopm"] = sem[2]
     return ActionLimits(**{**base.__dict__, **values})
+
+
+def from_limit_rows(limits: object) -> ActionLimits:
+    """The ActionLimits in a probe's Limits (lsipc rows), for a namespace whose sysctls this
+    process cannot open itself; defaults where a row is missing."""
+    rows = {row.resource: row.limit for row in getattr(limits, "rows", ())}
+    names = {"shmmax": "SHMMAX", "semmsl": "SEMMSL", "semopm": "SEMOPM", "msgmax": "MSGMAX",
+             "msgmnb": "MSGMNB", "mq_msg_max": "MQUMNB", "mq_msgsize_max": "MQUMAX"}
+    values = {field: rows[row] for field, row in names.items() if isinstance(rows.get(row), int) and rows[row] > 0}
+    return ActionLimits(**{**ActionLimits().__dict__, **values})

@@ -118,7 +118,7 @@ def plan_removal(snapshot: Snapshot, ref: ObjectRef) -> RemovalPlan:
     waiters = tuple(w for w in scan.waiters_of(ref) if w.state == "waiting") if scan else ()
     if isinstance(obj, SysvObject):
         key = format_key(obj.key)
-        original = scan.original_keys.get(obj.id) if scan and isinstance(obj, ShmSegment) else None
+        original = scan.original_key(obj) if scan and isinstance(obj, ShmSegment) else None
         if original is not None and obj.key == 0:  # IPC_RMID made it private; the maps still say
             key += f", was {format_key(original)}"
         title = f"Remove {noun} {obj.id} (key {key}, owner {obj.owner or obj.uid})?"

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import ipcscope
 from ipcscope.actions.base import Request
 from ipcscope.actions.results import ActionResult, result_from_json
+from ipcscope.model import IpcNamespace
 
 Status = Literal["running", "holding", "done", "failed", "cancelled"]
 FINISHED: frozenset[str] = frozenset({"done", "failed", "cancelled"})
@@ -133,15 +134,18 @@ class OperationRunner:
 
     # ---- starting
 
-    def start(self, request: Request) -> RunningOperation:
-        """Start a helper running `request`; returns at once with status "running"."""
+    def start(self, request: Request, where: IpcNamespace | None = None) -> RunningOperation:
+        """Start a helper running `request`; returns at once with status "running". With `where`
+        (another IPC namespace) the helper joins it first, and the C call says so."""
         payload = json.dumps(request.to_json()).encode()
+        join = [] if where is None or where.pid is None else [
+            "--join-pid", str(where.pid), "--join-inode", str(where.inode)]
         request_fd = os.memfd_create("ipcscope-request")  # close-on-exec; pass_fds hands it over
         try:
             os.write(request_fd, payload)
             os.lseek(request_fd, 0, os.SEEK_SET)
             popen = subprocess.Popen(
-                [self.python, "-m", "ipcscope.actions.runner_worker", "--request-fd", str(request_fd)],
+                [self.python, "-m", "ipcscope.actions.runner_worker", "--request-fd", str(request_fd), *join],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 pass_fds=(request_fd,), start_new_session=True, env=self._environment(),
             )
@@ -150,7 +154,8 @@ class OperationRunner:
         for stream in (popen.stdout, popen.stderr):
             assert stream is not None
             os.set_blocking(stream.fileno(), False)
-        op = RunningOperation(next(self._ids), popen.pid, request, request.c_call(), time.time())
+        call = request.c_call() if where is None else f"in {where.label}: {request.c_call()}"
+        op = RunningOperation(next(self._ids), popen.pid, request, call, time.time())
         self._helpers[op.op_id] = _Helper(popen, op)
         return op
 
@@ -328,3 +333,19 @@ class OperationRunner:
                     pass
         if helper.popen.returncode is None:
             helper.popen.poll()
+
+
+class InNamespace:
+    """An OperationRunner whose operations all run in another IPC namespace `where` (in a helper
+    that joined it): what the panels get for a container's object, so that every action on it,
+    blocking or not, runs there."""
+
+    def __init__(self, runner: OperationRunner, where: IpcNamespace) -> None:
+        self.runner = runner
+        self.where = where
+
+    def start(self, request: Request, where: IpcNamespace | None = None) -> RunningOperation:
+        return self.runner.start(request, where=where or self.where)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.runner, name)

@@ -54,7 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent cancels us; a terminal's ^C must not
     parser = argparse.ArgumentParser(prog="ipcscope.actions.runner_worker")
     parser.add_argument("--request-fd", type=int, required=True)
+    parser.add_argument("--join-pid", type=int, help="act in this process's IPC namespace")
+    parser.add_argument("--join-inode", type=int, help="which must be this one")
     args = parser.parse_args(argv)
+    if args.join_pid is not None:  # while single-threaded: user and mount namespaces need it
+        from ipcscope.actions.in_namespace import join_for_action
+
+        try:
+            join_for_action(args.join_pid, args.join_inode)
+        except Exception as error:  # noqa: BLE001 - reported like any failure
+            _emit({"ok": False, "error": error_json(error)})
+            return 1
     threading.Thread(target=_watch_lifeline, daemon=True, name="lifeline").start()
 
     from ipcscope.actions import request_from_json

@@ -23,7 +23,10 @@ SUBCOMMAND_MODULES = (
     "ipcscope.cli.actions_cmd",
     "ipcscope.cli.fifo_cmd",
     "ipcscope.cli.doctor_cmd",
+    "ipcscope.cli.ns_cmd",
     "ipcscope.cli.lab_cmd",
+    "ipcscope.cli.export_cmd",
+    "ipcscope.cli.serve_cmd",
 )
 
 #: Which module registers each subcommand, so that main() builds only the parser of the command
@@ -40,7 +43,10 @@ COMMAND_MODULES = {
     ),
     "mkfifo": "ipcscope.cli.fifo_cmd",
     "doctor": "ipcscope.cli.doctor_cmd",
+    "ns": "ipcscope.cli.ns_cmd",
     "lab": "ipcscope.cli.lab_cmd",
+    "export": "ipcscope.cli.export_cmd",
+    "serve": "ipcscope.cli.serve_cmd",
 }
 
 
@@ -69,6 +75,11 @@ def build_parser(modules: Sequence[str] = SUBCOMMAND_MODULES) -> argparse.Argume
     parser.add_argument(
         "--demo", action="store_true",
         help="show a fixed demonstration snapshot instead of this system (read-only)",
+    )
+    parser.add_argument(
+        "--ns", dest="start_ns", metavar="NS", default=None,
+        help="IPC namespace(s) to show: all, host, a pid, an inode or a container name "
+             "(default: ipcscope's own; n in the app chooses another)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for module_name in modules:
@@ -110,9 +121,9 @@ def run_tui(args: argparse.Namespace) -> int:
     if args.demo:
         from ipcscope.ui.demo_app import demo_app
 
-        app = demo_app(interval=args.interval)
+        app = demo_app(interval=args.interval, namespaces=True, ns=args.start_ns)
     else:
-        app = IpcScopeApp(interval=args.interval, read_only=args.read_only)
+        app = IpcScopeApp(interval=args.interval, read_only=args.read_only, ns=args.start_ns)
     app.run()
     return 0
 
@@ -121,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     args = build_parser(modules_for(argv)).parse_args(argv)
+    if getattr(args, "ns", None) is None and getattr(args, "start_ns", None) is not None:
+        args.ns = args.start_ns  # `ipcscope --ns X list`: as `ipcscope list --ns X`
     handler = getattr(args, "handler", None)
     try:
         if handler is None:

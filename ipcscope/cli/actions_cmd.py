@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 SYSV_KINDS = ("shm", "msg", "sem")
@@ -115,6 +116,7 @@ def register(subparsers: Any) -> None:
     remove.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
 
     shm = subparsers.add_parser("shm", help="SHM_LOCK / SHM_UNLOCK a System V segment")
+    _group_ns_option(shm)
     shm_commands = shm.add_subparsers(dest="shm_command", metavar="lock|unlock", required=True,
                                       parser_class=type(shm))
     for name in ("lock", "unlock"):
@@ -138,6 +140,7 @@ def register(subparsers: Any) -> None:
 
 def _register_create(subparsers: Any) -> None:
     create = subparsers.add_parser("create", help="create an IPC object (mode 0600 unless --mode)")
+    _group_ns_option(create)
     kinds = create.add_subparsers(dest="create_kind", metavar="KIND", required=True,
                                   parser_class=type(create))
     shm = _leaf(kinds, "shm", "System V shared memory segment", _handle_create)
@@ -165,9 +168,18 @@ def _register_create(subparsers: Any) -> None:
             leaf.add_argument("--exclusive", action="store_true", help="fail if it already exists")
 
 
+def _group_ns_option(parser: argparse.ArgumentParser) -> None:
+    """`create --ns X shm ...` as well as `create shm --ns X ...`: stored where the global option
+    goes (main() hands it on), and only when given, so it never hides the global one."""
+    parser.add_argument("--ns", dest="start_ns", metavar="NS", default=argparse.SUPPRESS,
+                        help="act in this IPC namespace (see `ipcscope ns`)")
+
+
 def _leaf(subparsers: Any, name: str, help_text: str, handler: Callable[[argparse.Namespace], int]):
     parser = subparsers.add_parser(name, help=help_text, description=help_text[:1].upper() + help_text[1:] + ".")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--ns", metavar="NS", help="act in this IPC namespace (a container): a pid, an inode "
+                                                   "or a name, see `ipcscope ns`")
     parser.set_defaults(handler=_guarded(handler))
     return parser
 
@@ -180,12 +192,21 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     """
     from functools import wraps
 
-    @wraps(handler)
     def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        finally:  # the readers of --ns hold their namespace: end them with the command
+            if getattr(args, "ns", None) is not None:
+                from ipcscope.cli.ns_actions import close
+
+                close(args)
+
+    @wraps(handler)
+    def guarded(args: argparse.Namespace) -> int:
         from ipcscope.core.errors import IpcError, ValidationError
 
         try:
-            return handler(args)
+            return run(args)
         except (ValidationError, IpcError) as error:
             _json_error(args, error)
             raise
@@ -204,7 +225,7 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             print(f"ipcscope: internal error: {type(error).__name__}: {error}", file=sys.stderr)
             return 70
 
-    return run
+    return guarded
 
 
 def _wait_options(parser: argparse.ArgumentParser, help_text: str) -> None:
@@ -222,8 +243,11 @@ def _execute(args: argparse.Namespace, cls: Any, fields: dict[str, Any], *,
 
     if cls.changes and getattr(args, "read_only", False):
         raise Refused(f"read-only mode: {args.command} would change IPC objects")
+    from ipcscope.cli.ns_actions import action_namespace
+
+    inside = action_namespace(args)
     try:
-        request = cls.parse(fields, target=target)
+        request = cls.parse(fields, target=target, limits=inside.limits() if inside else None)
     except ValidationError as error:
         option = OPTION_NAMES.get(error.field or "")
         text = str(error)
@@ -232,14 +256,19 @@ def _execute(args: argparse.Namespace, cls: Any, fields: dict[str, Any], *,
             text = option + text[len(field):] if text.startswith(field + " ") else f"{option}: {text}"
             raise ValidationError(text, error.field) from None
         raise
-    result = request.run()
+    if inside is None:
+        result = request.run()
+    else:  # in a helper that joined the namespace; its C call says where
+        from ipcscope.actions.in_namespace import run_in, where_text
+
+        result = run_in(request, inside.namespace)
     if getattr(args, "json", False):
         print(json.dumps({"ok": True, "command": args.command, "action": cls.action,
                           **result.to_json()}, indent=2))
     elif output is not None:
         output(result)
     else:
-        print(result.describe())
+        print((where_text(inside.namespace) if inside else "") + result.describe())
     return 0
 
 
@@ -258,12 +287,19 @@ def _json_error(args: argparse.Namespace, error: BaseException) -> None:
     print(json.dumps({"ok": False, "command": args.command, "error": payload}, indent=2))
 
 
-def _sysv_target(kind: str, text: str) -> Any:
-    """The object the id names, for checks such as semaphore numbers (None if unknown)."""
+def _sysv_target(kind: str, text: str, args: argparse.Namespace) -> Any:
+    """The object the id names, for checks such as semaphore numbers (None if unknown); in the
+    namespace of --ns when given."""
     from ipcscope.actions.lookup import sysv_object
+    from ipcscope.cli.ns_actions import action_namespace
+    from ipcscope.model import ObjectRef
 
     try:
-        return sysv_object(kind, int(text.strip(), 0))
+        ident = int(text.strip(), 0)
+        inside = action_namespace(args)
+        if inside is not None:
+            return inside.find(ObjectRef(kind, ident))  # type: ignore[arg-type]
+        return sysv_object(kind, ident)
     except (ValueError, OSError):
         return None
 
@@ -357,20 +393,20 @@ def _handle_peek(args: argparse.Namespace) -> int:
     from ipcscope import actions
 
     return _execute(args, actions.MsgPeek, {"id": args.target, "index": args.index},
-                    target=_sysv_target("msg", args.target))
+                    target=_sysv_target("msg", args.target, args))
 
 
 def _handle_semop(args: argparse.Namespace) -> int:
     from ipcscope import actions
 
     fields = {"id": args.target, "ops": " ".join(args.ops), "timeout": args.timeout}
-    return _execute(args, actions.SemOp, fields, target=_sysv_target("sem", args.target))
+    return _execute(args, actions.SemOp, fields, target=_sysv_target("sem", args.target, args))
 
 
 def _handle_setval(args: argparse.Namespace) -> int:
     from ipcscope import actions
 
-    target = _sysv_target("sem", args.target)
+    target = _sysv_target("sem", args.target, args)
     if args.all is not None:
         if args.num is not None:
             _reject("--all", "replaces NUM VALUE: give one or the other")
@@ -394,7 +430,7 @@ def _handle_read(args: argparse.Namespace) -> int:
     if _is_posix(args.target):
         return _execute(args, actions.PosixShmRead, {**fields, "name": args.target}, output=output)
     return _execute(args, actions.ShmRead, {**fields, "id": args.target},
-                    target=_sysv_target("shm", args.target), output=output)
+                    target=_sysv_target("shm", args.target, args), output=output)
 
 
 def _hexdump_output(result: Any) -> None:
@@ -426,7 +462,7 @@ def _handle_write(args: argparse.Namespace) -> int:
     if _is_posix(args.target):
         return _execute(args, actions.PosixShmWrite, {**fields, "name": args.target})
     return _execute(args, actions.ShmWrite, {**fields, "id": args.target},
-                    target=_sysv_target("shm", args.target))
+                    target=_sysv_target("shm", args.target, args))
 
 
 def _shm_only(args: argparse.Namespace, *given: tuple[str, bool]) -> None:
@@ -500,18 +536,28 @@ def _handle_rm(args: argparse.Namespace) -> int:
         return handle_rm(args)
     if getattr(args, "read_only", False):
         raise Refused("read-only mode: rm would change IPC objects")
+    from ipcscope.actions.in_namespace import where_text
+    from ipcscope.cli.ns_actions import action_namespace
+
     ref = parse_ref(args.kind, args.target)
-    expected = find_object(ref)
+    inside = action_namespace(args)
+    expected = find_object(ref) if inside is None else inside.find(ref)
+    where = where_text(inside.namespace) if inside else ""
     if expected is None:
-        raise IpcError(errno.ENOENT if args.kind in POSIX_KINDS else errno.EINVAL, removal_call(ref),
+        raise IpcError(errno.ENOENT if args.kind in POSIX_KINDS else errno.EINVAL, where + removal_call(ref),
                        f"there is no {args.kind} {ref.ident}: nothing removed")
-    plan = plan_removal(_with_processes(Snapshot(taken_at=time.time(), **{ref.kind: (expected,)})), ref)
+    if inside is None:
+        shown = Snapshot(taken_at=time.time(), **{ref.kind: (expected,)})
+    else:
+        shown = replace(inside.snapshot, **{kind: () for kind in ALL_KINDS if kind != ref.kind},
+                        **{ref.kind: (expected,)})
+    plan = plan_removal(_with_processes(shown), expected.ref)
     if not args.yes:
         if not sys.stdin.isatty():
             raise Refused(f"not removing {ref.kind} {ref.ident} without confirmation: no terminal to ask on "
                           "(pass --yes)")
         print(plan.text, file=sys.stderr)
-        print(f"Equivalent C: {plan.call}", file=sys.stderr)
+        print(f"Equivalent C: {where}{plan.call}", file=sys.stderr)
         sys.stderr.write("Remove it? [y/N] ")
         sys.stderr.flush()
         answer = sys.stdin.readline().strip().lower()

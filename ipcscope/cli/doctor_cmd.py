@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TextIO
 
+from ipcscope.cli.ns_option import add_ns_option
 from ipcscope.doctor import Finding, coverage_notes, diagnose, doctor_to_json, object_label, summary
 from ipcscope.model import Snapshot
 
@@ -33,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--stuck-after", type=_seconds, default=60.0, metavar="SECONDS",
         help="report semaphore waiters blocked at least this long (default 60)",
     )
+    add_ns_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -64,6 +66,24 @@ def take_real_snapshot() -> Snapshot:
 collect_snapshot: Callable[[], Snapshot] = take_real_snapshot
 
 
+def namespace_snapshot(args: argparse.Namespace) -> Snapshot | None:
+    """The snapshot of the namespaces --ns names (None: ipcscope's own, collect_snapshot's), with
+    a process scan and the waited-on queues peeked, each in its own namespace."""
+    if getattr(args, "ns", None) is None:
+        return None
+    from ipcscope.cli.ns_option import chosen
+    from ipcscope.probe.ns_snapshot import with_queued_types
+    from ipcscope.probe.processes import ProcessScanner
+
+    picked = chosen(args)
+    if picked is None:
+        return None
+    with picked:
+        snapshot = picked.probe.snapshot(picked.inodes)
+        snapshot = replace(snapshot, processes=ProcessScanner().scan(snapshot))
+        return with_queued_types(snapshot, picked.probe.waited_queue_types(snapshot))
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -71,7 +91,7 @@ _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 
 
 def run(args: argparse.Namespace) -> int:
-    snapshot = collect_snapshot()
+    snapshot = namespace_snapshot(args) or collect_snapshot()
     findings = diagnose(snapshot, now=snapshot.taken_at, stuck_after=args.stuck_after)
     notes = coverage_notes(snapshot)
     if args.json:

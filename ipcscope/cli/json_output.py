@@ -16,11 +16,13 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from ipcscope import visibility
 from ipcscope.format import iso_time
 from ipcscope.model import (
     KINDS,
     SHM_DEST,
     SHM_LOCKED,
+    IpcNamespace,
     Limits,
     MsgQueue,
     PosixQueue,
@@ -166,7 +168,7 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         if kind in wanted:
             group, key, _ = KIND_JSON[kind]
             groups[group][key] = objects_json(snapshot, kind)
-    return {
+    document = {
         "version": VERSION,
         "sysv": groups["sysv"],
         "posix": groups["posix"],
@@ -174,6 +176,17 @@ def list_document(snapshot: Snapshot, kinds: Iterable[str] | None = None) -> dic
         "warnings": list(snapshot.warnings),
         "process_scan": scan_summary(snapshot.processes),
     }
+    if snapshot.namespaces:
+        document["namespaces"] = [namespace_json(ns) for ns in snapshot.namespaces]
+    return document
+
+
+def namespace_json(ns: IpcNamespace) -> dict[str, Any]:
+    """One IPC namespace a document covers: {"inode", "name", "pid", "nprocs", "host", "own",
+    "user", "command", "unreachable"} (unreachable: why it could not be read, or null)."""
+    return {"inode": ns.inode, "name": ns.name, "pid": ns.pid, "nprocs": ns.nprocs,
+            "host": ns.host, "own": ns.own, "user": ns.user or None, "command": ns.command,
+            "unreachable": ns.unreachable or None}
 
 
 def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
@@ -187,7 +200,16 @@ def objects_json(snapshot: Snapshot, kind: str) -> list[dict[str, Any]]:
     documents = []
     for obj in snapshot.objects(kind):  # type: ignore[arg-type]
         fields = to_json(obj)
-        fields.update(process_fields(kind, f"{kind}:{getattr(obj, ident)}", scan))
+        ns = obj.ns
+        row_key = f"{kind}:{getattr(obj, ident)}"
+        if ns is not None:  # an object of another namespace: ids repeat, so it says which
+            fields["ns"] = ns
+            row_key = f"{row_key}@{ns}"
+        fields.update(process_fields(kind, row_key, scan))
+        if kind == "sem":
+            fields["waiters_hidden"] = visibility.hidden_waiters(obj, scan, row_key)  # type: ignore[arg-type]
+        elif kind == "shm":
+            fields["nattch_hidden"] = visibility.hidden_attachments(obj, scan, row_key)  # type: ignore[arg-type]
         documents.append(fields)
     return documents
 
@@ -212,7 +234,9 @@ def dumps(document: dict[str, Any], pretty: bool = False) -> str:
 # "nobody" ([]) from "not looked" (null) and from "could not look" (process_scan's denied, notes):
 #     shm  "attached": [{"pid", "comm"}]
 #     sem  "waiters": [{"pid", "tid", "comm", "state", "ops": [{"num", "op", "flags"}] | null,
-#                       "blocked_on", "since"}]
+#                       "blocked_on", "since"}],
+#          "waiters_hidden": tasks the kernel counts (ncnt + zcnt) that the scan could not name
+#     shm  "nattch_hidden": attachments (nattch) found in no scanned process's maps
 #     msg  "waiters": [{"pid", "tid", "comm", "state", "op", "msgtyp", "msgflg", "size", "since"}]
 #     pmq/pshm/psem "openers": [{"pid", "comm"}], "waiters": [{"pid", "tid", "comm", "state", "op",
 #                   "size", "since"}]

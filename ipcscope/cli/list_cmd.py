@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ipcscope.cli.ns_option import add_ns_option
+
 TYPE_CHOICES = ("shm", "msg", "sem", "pmq", "pshm", "psem")
 
 
@@ -31,6 +33,7 @@ def register(subparsers) -> None:
         "--no-processes", action="store_true",
         help="skip the /proc scan for attached and waiting processes (their fields become null)",
     )
+    add_ns_option(listing)
     listing.set_defaults(handler=run_list)
 
     limits = subparsers.add_parser(
@@ -39,6 +42,7 @@ def register(subparsers) -> None:
     )
     limits.add_argument("--json", action="store_true", help="print the JSON document (see README)")
     limits.add_argument("-b", "--bytes", action="store_true", help="print sizes in bytes")
+    add_ns_option(limits)
     limits.set_defaults(handler=run_limits)
 
 
@@ -93,10 +97,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ipcscope.probe import take_snapshot
-
     kinds = selected_kinds(args)
-    snapshot = take_snapshot(kinds=kinds)
+    picked = _chosen(args)
+    if picked is None:
+        from ipcscope.probe import take_snapshot
+
+        snapshot = take_snapshot(kinds=kinds)
+    else:
+        with picked:
+            snapshot = picked.probe.snapshot(picked.inodes, kinds=kinds)  # type: ignore[arg-type]
     if not args.no_processes:
         from ipcscope.probe.processes import scan_processes
 
@@ -116,10 +125,15 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def run_limits(args: argparse.Namespace) -> int:
+    # Usage needs every kind that has a limit, but no per-object values.
+    kinds = ("shm", "msg", "sem", "pmq")
+    picked = _chosen(args)
+    if picked is not None:
+        with picked:
+            return _namespace_limits(args, picked.probe.snapshot(picked.inodes, kinds=kinds, details=False))
     from ipcscope.probe import take_snapshot
 
-    # Usage needs every kind that has a limit, but no per-object values.
-    snapshot = take_snapshot(kinds=("shm", "msg", "sem", "pmq"), details=False)
+    snapshot = take_snapshot(kinds=kinds, details=False)
     if args.json:
         from ipcscope.cli.json_output import dumps, limits_document
 
@@ -129,6 +143,34 @@ def run_limits(args: argparse.Namespace) -> int:
         from ipcscope.cli.tables import limits_table
 
         sys.stdout.write(limits_table(snapshot.limits, raw_bytes=args.bytes))
+    sys.stdout.flush()
+    print_warnings(snapshot.warnings)
+    return 0
+
+
+def _chosen(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The namespaces of --ns, or None for ipcscope's own (the usual path, nothing imported)."""
+    if getattr(args, "ns", None) is None:
+        return None
+    from ipcscope.cli.ns_option import chosen
+
+    return chosen(args)
+
+
+def _namespace_limits(args: argparse.Namespace, snapshot) -> int:  # type: ignore[no-untyped-def]
+    """Limits are per namespace: one table (or JSON object) for each."""
+    if args.json:
+        from ipcscope.cli.json_output import dumps, limits_document, limits_json, namespace_json
+
+        document = limits_document(snapshot.limits, snapshot.warnings)
+        document["namespaces"] = [
+            {**namespace_json(ns), "limits": limits_json(ns.limits) if ns.limits else None}
+            for ns in snapshot.namespaces]
+        sys.stdout.write(dumps(document, pretty=sys.stdout.isatty()) + "\n")
+    else:
+        from ipcscope.cli.tables import namespace_limits_tables
+
+        sys.stdout.write(namespace_limits_tables(snapshot, raw_bytes=args.bytes))
     sys.stdout.flush()
     print_warnings(snapshot.warnings)
     return 0

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ipcscope.format import human_size, mode_string, short_time
-from ipcscope.model import KIND_TITLES, Limits, Snapshot
+from ipcscope.model import KIND_TITLES, KINDS, Limits, Snapshot
 
 #: (header, value of one object, right-aligned?)
 Column = tuple[str, Callable[[Any], str], bool]
@@ -91,10 +91,42 @@ def object_tables(snapshot: Snapshot, kinds: Sequence[str], raw_bytes: bool = Fa
     blocks = []
     for kind in kinds:
         spec = columns[kind]
+        if snapshot.namespaces:  # objects of other namespaces: ids repeat, NS says whose
+            spec = [("NS", lambda o: str(o.ns), True), *spec]
         rows = ([get(obj) for _, get, _ in spec] for obj in snapshot.objects(kind))  # type: ignore[arg-type]
         table = render([c[0] for c in spec], rows, [c[2] for c in spec])
         blocks.append(f"{KIND_TITLES[kind]}:\n{table}" if len(kinds) > 1 else table)
     return "\n".join(blocks)
+
+
+def namespace_limits_tables(snapshot: Snapshot, raw_bytes: bool = False) -> str:
+    """One limits table per namespace (IPC limits are per namespace), titled with its name."""
+    blocks = []
+    for ns in snapshot.namespaces:
+        if ns.unreachable:
+            blocks.append(f"{ns.label}: out of reach: {ns.unreachable}\n")
+        elif ns.limits is not None:
+            blocks.append(f"{ns.label}:\n{limits_table(ns.limits, raw_bytes)}")
+    return "\n".join(blocks)
+
+
+def namespaces_table(snapshot: Snapshot) -> str:
+    """`ipcscope ns`: like `lsns -t ipc` (NS NAME NPROCS PID USER COMMAND), plus the objects
+    of each kind ("-" where the namespace could not be read)."""
+    headers = ["NS", "NAME", "NPROCS", "PID", "USER", *(k.upper() for k in KINDS), "COMMAND"]
+    counts: dict[int | None, dict[str, int]] = {}
+    for obj in snapshot.all_objects():
+        per = counts.setdefault(obj.ns, {})
+        per[obj.kind] = per.get(obj.kind, 0) + 1  # type: ignore[union-attr]
+    rows = []
+    for ns in snapshot.namespaces:
+        mine = counts.get(ns.inode, {})
+        cells = ["-" if ns.unreachable else str(mine.get(kind, 0)) for kind in KINDS]
+        name = ns.name + (" (ipcscope)" if ns.own and not ns.host else "")
+        rows.append([str(ns.inode), name, str(ns.nprocs), _num(ns.pid), ns.user or "-",
+                     *cells, ns.command or "-"])
+    right = [True, False, True, True, False, *([True] * len(KINDS)), False]
+    return render(headers, rows, right)
 
 
 def limits_table(limits: Limits, raw_bytes: bool = False) -> str:

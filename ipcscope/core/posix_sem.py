@@ -8,7 +8,7 @@ to sem_open is masked by the process umask, as in C.
 from __future__ import annotations
 
 import os
-from ctypes import POINTER, byref, c_char_p, c_int, c_uint, c_void_p
+from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_size_t, c_uint, c_void_p
 
 from ipcscope.core import _checks, _libc, _names, c_calls
 from ipcscope.core import constants as c
@@ -125,3 +125,35 @@ def unlink(name: str) -> None:
     """sem_unlink: the name goes now; the semaphore when the last handle closes."""
     validate_name(name)
     _libc.check(_sem_unlink(os.fsencode(name)), lambda: c_calls.sem_unlink_call(name))
+
+
+
+_mmap = _libc.function("mmap", c_void_p, c_void_p, c_size_t, c_int, c_int, c_int, c_long)
+_munmap = _libc.function("munmap", c_int, c_void_p, c_size_t)
+_SEM_T_SIZE = 32  # sizeof(sem_t) on 64-bit Linux
+_PROT_READ = 1
+_MAP_SHARED = 1
+
+
+def getvalue_at(path: str) -> int:
+    """sem_getvalue of the semaphore stored in the file `path`: a sem.NAME file reached another
+    way than this mount namespace's /dev/shm (/proc/PID/root/dev/shm of a container).
+
+    The file is mapped read-only and glibc's own sem_getvalue reads it, as after sem_open: no
+    guess at the layout. OSError when the file cannot be opened; IpcError when mmap fails.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if os.fstat(fd).st_size < _SEM_T_SIZE:
+            raise OSError(22, "not a semaphore file (shorter than sem_t)", path)
+        address = _mmap(None, _SEM_T_SIZE, _PROT_READ, _MAP_SHARED, fd, 0)
+        if address is None or address == c_void_p(-1).value:
+            raise _libc.fail(lambda: f"mmap(NULL, {_SEM_T_SIZE}, PROT_READ, MAP_SHARED, fd, 0)")
+    finally:
+        os.close(fd)
+    try:
+        result = c_int()
+        _libc.check(_sem_getvalue(address, byref(result)), lambda: f'sem_getvalue("{path}")')
+        return result.value
+    finally:
+        _munmap(address, _SEM_T_SIZE)

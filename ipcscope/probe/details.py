@@ -24,10 +24,15 @@ _SEMAPHORE_FIELDS = ("num", "value", "ncnt", "zcnt", "pid")
 
 
 def hidden_warning(count: int, what: str, hidden: str) -> str:
-    """ "3 semaphore sets are not readable by uid 1000: values hidden; run as root or as their owner" """
+    """ "3 semaphore sets are not readable by uid 1000: values hidden; run as root or as their owner".
+
+    Root is refused only by a security module or a missing capability (CAP_IPC_OWNER for SysV
+    objects, CAP_DAC_OVERRIDE for files): it is told that, not to run as root."""
     plural, verb = ("s", "are") if count != 1 else ("", "is")
-    return (f"{count} {what}{plural} {verb} not readable by uid {os.geteuid()}: {hidden} hidden; "
-            f"run as root or as their owner")
+    uid = os.geteuid()
+    advice = ("refused even to root: a security module or a missing capability (CAP_IPC_OWNER, "
+              "CAP_DAC_OVERRIDE) decides" if uid == 0 else "run as root or as their owner")
+    return f"{count} {what}{plural} {verb} not readable by uid {uid}: {hidden} hidden; {advice}"
 
 
 def semaphore_values(ids: list[int]) -> tuple[list[tuple[Semaphore, ...] | None], list[str]]:

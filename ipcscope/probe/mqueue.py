@@ -133,11 +133,9 @@ class _QueueReader:
     def warnings(self) -> list[str]:
         found = []
         if self.denied:
-            plural = "s are" if self.denied != 1 else " is"
-            found.append(
-                f"{self.denied} POSIX queue{plural} not readable by uid {os.geteuid()}: "
-                f"sizes and message counts hidden; run as root or as their owner"
-            )
+            from ipcscope.probe.details import hidden_warning
+
+            found.append(hidden_warning(self.denied, "POSIX queue", "sizes and message counts"))
         if self.garbled:
             found.append(f"POSIX queues: unrecognised status line for {', '.join(self.garbled[:5])}")
         return found

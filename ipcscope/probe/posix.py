@@ -69,11 +69,9 @@ def read_dev_shm(
     sems.sort(key=lambda obj: obj.name)
     warnings = []
     if unreadable:
-        plural = "s are" if unreadable != 1 else " is"
-        warnings.append(
-            f"{unreadable} POSIX semaphore{plural} not readable by uid {os.geteuid()}: "
-            f"values hidden; run as root or as their owner"
-        )
+        from ipcscope.probe.details import hidden_warning
+
+        warnings.append(hidden_warning(unreadable, "POSIX semaphore", "values"))
     return tuple(shms), tuple(sems), warnings
 
 

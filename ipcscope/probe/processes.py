@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ipcscope.core.fs import MQUEUE_MAGIC, statfs_type
-from ipcscope.model import Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.model import BlindSpot, Kind, ProcessRef, ProcessScan, Snapshot, Waiter
+from ipcscope.probe.access import AccessFacts, Refusal, blind_spots, read_access_facts
 from ipcscope.probe.procfs import (
     Denied,
     Mapping,
@@ -60,6 +61,8 @@ class _Denial:
     start_time: int
     uid: int
     read: bool
+    #: owner of its /proc files (root's for a non-dumpable process), to tell why
+    owner: int | None = None
 
 
 class ProcessScanner:
@@ -80,6 +83,7 @@ class ProcessScanner:
         self._user_names: dict[int, str | None] = {}
         self._use_procmap_query = True
         self._hidepid: str | None = None
+        self._access: AccessFacts | None = None
 
     @property
     def hidepid(self) -> str:
@@ -93,6 +97,14 @@ class ProcessScanner:
                 mountinfo = ""
             self._hidepid = proc_hidepid(mountinfo, os.path.realpath(self.proc_root))
         return self._hidepid
+
+    @property
+    def access(self) -> AccessFacts:
+        """What decides access here (capabilities, Yama, security modules, /proc's options), read
+        once: only asked when something was refused."""
+        if self._access is None:
+            self._access = read_access_facts(self.proc_root, hidepid=self.hidepid)
+        return self._access
 
     def scan(self, snapshot: Snapshot, kinds: Iterable[Kind] | None = None) -> ProcessScan:
         """One pass over every process; the Snapshot says which objects to match against.
@@ -131,7 +143,9 @@ class _Proc:
     mappings: list[Mapping] = field(default_factory=list)
     #: fd -> row key of the POSIX queue it holds open (None: not a queue we can name)
     queue_fds: dict[int, str | None] | None = None
-    namespace_ok: bool | None = None
+    #: "" for our namespace, "@<inode>" for another one the snapshot covers, None otherwise
+    namespace_suffix: str | None = None
+    namespace_read: bool = False
     maps_read: bool = False
     tids: tuple[str, ...] | None = None
 
@@ -144,9 +158,9 @@ class _ScanPass:
         self.root = scanner.proc_root
         self.now = scanner.clock()
         self.snapshot = snapshot
-        self.shm = {seg.id: seg for seg in snapshot.shm}
+        self.shm = {seg.ref.row_key: seg for seg in snapshot.shm}
         self.sem_values = {
-            sem.id: tuple(s.value for s in sem.semaphores)
+            sem.ref.row_key: tuple(s.value for s in sem.semaphores)
             for sem in snapshot.sem if sem.semaphores is not None
         }
         self.posix_files = {
@@ -163,12 +177,17 @@ class _ScanPass:
         self.want_fds = posix_wanted and (bool(snapshot.pmq or snapshot.pshm or snapshot.psem) or not (
             snapshot.mqueue_source.startswith("mount") or snapshot.mqueue_source == "detached"))
         self.my_namespace = self._read_namespace(f"{self.root}/self/ns/ipc")
+        self.suffixes = namespace_suffixes(snapshot, self.my_namespace)
         self.name_buffer = new_name_buffer()
 
         self.processes: dict[int, ProcessRef] = {}
         self.holders: dict[str, set[int]] = defaultdict(set)
         self.waiters: dict[str, list[Waiter]] = defaultdict(list)
         self.original_keys: dict[int, int] = {}
+        #: shm row key -> mapping lines found: nattch counts one per mapping
+        self.attachments: dict[str, int] = defaultdict(int)
+        #: pid -> owner of /proc/PID's files, for the processes that refused us
+        self.owners: dict[int, int | None] = {}
         self.first_seen: dict[tuple, float] = {}
         #: our se.exec_start read on each CPU (None key: wherever we ran), None when unreadable
         self.own_exec_start: dict[int | None, float | None] = {}
@@ -200,6 +219,7 @@ class _ScanPass:
             self._find_unlisted()
         self.scanner._first_seen = self.first_seen
         self.scanner._denials = self.denials
+        spots = self._blind_spots(listing_incomplete)
         return ProcessScan(
             taken_at=self.now,
             holders={
@@ -211,10 +231,22 @@ class _ScanPass:
             original_keys=self.original_keys,
             denied=len(self.unreadable) + len(self.waits_unreadable) + len(self.hidden) + len(self.unlisted),
             scanned=len(self.processes),
-            notes=self._notes(listing_incomplete),
+            notes=self._notes(spots),
             processes=self.processes,
             listing_incomplete=listing_incomplete,
+            attachments=dict(self.attachments),
+            blind_spots=spots,
         )
+
+    def _blind_spots(self, listing_incomplete: bool) -> tuple[BlindSpot, ...]:
+        """Why processes were refused, by mechanism (read only when something was)."""
+        refusals = [Refusal(p.pid, p.uid, p.uid, "status") for p in self.hidden]
+        refusals += [Refusal(pid, None, None, "listing") for pid in self.unlisted]
+        refusals += [Refusal(p.pid, p.uid, self.owners.get(p.pid), "read") for p in self.unreadable]
+        refusals += [Refusal(p.pid, p.uid, self.owners.get(p.pid), "waits") for p in self.waits_unreadable]
+        if not refusals and not listing_incomplete:
+            return ()
+        return blind_spots(refusals, self.scanner.access, listing_incomplete=listing_incomplete)
 
     def _find_unlisted(self) -> None:
         """Ask the kernel about each pid the snapshot names (creators, last users, last
@@ -301,6 +333,7 @@ class _ScanPass:
         ref = ProcessRef(pid, stat.comm, denial.uid, self.scanner.user_name(denial.uid))
         self.processes[pid] = ref
         self.denials[pid] = denial
+        self.owners[pid] = denial.owner
         (self.unreadable if denial.read else self.waits_unreadable).append(ref)
         return denial
 
@@ -308,7 +341,12 @@ class _ScanPass:
         stat = self._stat("stat", proc.dir_fd)
         if stat is None:
             return  # gone
-        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read)
+        try:  # a file, not the directory: /proc/PID itself keeps the process's uid
+            owner: int | None = os.stat("maps", dir_fd=proc.dir_fd).st_uid
+        except OSError:
+            owner = None
+        self.denials[proc.pid] = _Denial(stat.start_time, proc.ref.uid or 0, read=read, owner=owner)
+        self.owners[proc.pid] = owner
         (self.unreadable if read else self.waits_unreadable).append(proc.ref)
 
     def _stat(self, path: str, dir_fd: int) -> Stat | None:
@@ -340,9 +378,10 @@ class _ScanPass:
                 continue
             self.holders[row_key].add(proc.pid)
             if mapping.path.startswith("/SYSV"):
-                segment = self.shm.get(mapping.inode)
+                self.attachments[row_key] += 1
+                segment = self.shm.get(row_key)
                 if segment is not None and segment.dest and segment.key == 0 and mapping.sysv_key is not None:
-                    self.original_keys[mapping.inode] = mapping.sysv_key
+                    self.original_keys[mapping.inode if segment.ns is None else row_key] = mapping.sysv_key
 
     def _live_task_file(self, proc: _Proc, name: str) -> str | None:
         """`task/TID/name` of a thread still running, for a process whose main thread exited."""
@@ -354,7 +393,8 @@ class _ScanPass:
     def _mapping_ref(self, proc: _Proc, mapping: Mapping) -> str | None:
         if mapping.path.startswith("/SYSV"):
             # the internal shm mount is shared by all namespaces: inode == shmid of *its* namespace
-            return f"shm:{mapping.inode}" if self._same_namespace(proc) else None
+            suffix = self._namespace_suffix(proc)
+            return f"shm:{mapping.inode}{suffix}" if suffix is not None else None
         return self.posix_files.get((mapping.dev, mapping.inode))
 
     def _read_fds(self, proc: _Proc) -> None:
@@ -399,7 +439,7 @@ class _ScanPass:
         except OSError:
             return None
         row_key = self.queue_files.get((st.st_dev, st.st_ino))
-        if row_key is None and not target.endswith(" (deleted)") and self._same_namespace(proc):
+        if row_key is None and not target.endswith(" (deleted)") and self._namespace_suffix(proc) == "":
             row_key = f"pmq:{target}"  # a queue the snapshot could not list (no mqueue mount)
         return row_key
 
@@ -411,28 +451,30 @@ class _ScanPass:
         except Denied:
             return None
 
-    def _same_namespace(self, proc: _Proc) -> bool:
-        """SysV ids and queue names mean our objects only for processes in our IPC namespace."""
-        if proc.namespace_ok is None:
+    def _namespace_suffix(self, proc: _Proc) -> str | None:
+        """SysV ids and queue names name objects of the process's own IPC namespace: the row key
+        suffix of that namespace ("" for ours), None when the snapshot does not cover it."""
+        if not proc.namespace_read:
             path = "ns/ipc" if proc.status.leader_alive else self._live_task_file(proc, "ns/ipc")
-            proc.namespace_ok = self._namespace_is_ours(proc, path)
-        return proc.namespace_ok
+            proc.namespace_suffix = self._suffix_of(proc, path)
+            proc.namespace_read = True
+        return proc.namespace_suffix
 
-    def _task_in_same_namespace(self, proc: _Proc, tid: int) -> bool:
+    def _task_namespace_suffix(self, proc: _Proc, tid: int) -> str | None:
         """Namespaces belong to tasks: a blocked thread's own link is the exact answer."""
         if tid == proc.pid and proc.status.leader_alive:
-            return self._same_namespace(proc)
-        return self._namespace_is_ours(proc, f"task/{tid}/ns/ipc")
+            return self._namespace_suffix(proc)
+        return self._suffix_of(proc, f"task/{tid}/ns/ipc")
 
-    def _namespace_is_ours(self, proc: _Proc, path: str | None) -> bool:
+    def _suffix_of(self, proc: _Proc, path: str | None) -> str | None:
         theirs = self._read_namespace(path, proc.dir_fd) if path else None
         if theirs is None or self.my_namespace is None:
             self.namespace_unknown.add(proc.pid)
-            return False
-        if theirs != self.my_namespace:
+            return None
+        suffix = self.suffixes.get(theirs)
+        if suffix is None:
             self.other_namespace.add(proc.pid)
-            return False
-        return True
+        return suffix
 
     # ------------------------------------------------------------------ waiters
 
@@ -481,8 +523,8 @@ class _ScanPass:
         if wait is None:
             return
         blocked_on = None
-        if wait.ops is not None and wait.semid in self.sem_values:
-            blocked_on = blocking_operation(wait.ops, self.sem_values[wait.semid])
+        if wait.ops is not None and wait.row_key in self.sem_values:
+            blocked_on = blocking_operation(wait.ops, self.sem_values[wait.row_key])
         if kind == "semop" and wait.ops is None:
             self.ops_unreadable += 1
         identity = (tid, stat.start_time, wait.row_key, line.number, line.args[:IDENTIFYING_ARGS[kind]])
@@ -545,32 +587,9 @@ class _ScanPass:
 
     # ------------------------------------------------------------------ notes
 
-    def _notes(self, listing_incomplete: bool = False) -> tuple[str, ...]:
-        notes = []
-        if self.hidden:
-            notes.append(f"{_count(len(self.hidden), 'process', 'processes')} {_were(len(self.hidden))} hidden by "
-                         f"/proc's hidepid={self.scanner.hidepid or 'noaccess'} option: their commands, attachments "
-                         "and waits are not shown (run as root, or in the group given by the mount's gid= option).")
-        if listing_incomplete:
-            unlisted = (f"; {_count(len(self.unlisted), 'pid')} the objects name {_were(len(self.unlisted))} "
-                        "found alive that way") if self.unlisted else ""
-            notes.append("/proc is mounted with hidepid=invisible: other users' processes are not listed at all, "
-                         f"so their attachments and waits are not shown{unlisted}. Run as root to see them.")
-        my_uid = os.geteuid()
-        others = [p for p in (*self.unreadable, *self.waits_unreadable) if my_uid != 0 and p.uid != my_uid]
-        refused = [p for p in self.unreadable if my_uid == 0 or p.uid == my_uid]
-        waits_refused = [p for p in self.waits_unreadable if my_uid == 0 or p.uid == my_uid]
-        if others:
-            notes.append(f"{_count(len(others), 'process', 'processes')} of other users {_were(len(others))} "
-                         "not inspected: run as root to see their attachments and waits.")
-        if refused:
-            why = "denied by a security module" if my_uid == 0 else "non-dumpable, or denied by a security module"
-            notes.append(f"{_count(len(refused), 'process', 'processes')} could not be inspected ({why}): "
-                         "their attachments and waits are not shown.")
-        if waits_refused:
-            notes.append(f"The waits of {_count(len(waits_refused), 'process', 'processes')} could not be read "
-                         "(ptrace restrictions such as Yama ptrace_scope, or a security module): "
-                         "only their attachments are shown.")
+    def _notes(self, spots: tuple[BlindSpot, ...] = ()) -> tuple[str, ...]:
+        # what refused us, by mechanism, with where it can be told and what lifts it
+        notes = [spot.note for spot in spots]
         if self.ops_unreadable:
             notes.append(f"The operations of {_count(self.ops_unreadable, 'semop waiter')} could not be read "
                          "from their memory.")
@@ -580,7 +599,7 @@ class _ScanPass:
         if self.other_namespace:
             notes.append(f"{_count(len(self.other_namespace), 'process', 'processes')} in other IPC namespaces "
                          "(containers): their SysV segments, waits and queues belong to those namespaces "
-                         "and are not shown here.")
+                         "and are not shown here (--ns all shows them).")
         if self.scanner._wait_syscalls is None:
             notes.append(f"Waits are not decoded on this architecture ({self.scanner.machine}): "
                          "only attachments are shown.")
@@ -588,6 +607,14 @@ class _ScanPass:
             notes.append(f"{_count(self.bad_lines, 'unrecognised /proc entry', 'unrecognised /proc entries')} "
                          "skipped.")
         return tuple(notes)
+
+
+def namespace_suffixes(snapshot: Snapshot, mine: str | None) -> dict[str, str]:
+    """ns/ipc link -> row key suffix, for the namespaces whose objects `snapshot` holds: ours
+    alone ("") unless the snapshot covers chosen namespaces (then "@<inode>" for each)."""
+    if not snapshot.namespaces:
+        return {mine: ""} if mine is not None else {}
+    return {f"ipc:[{ns.inode}]": f"@{ns.inode}" for ns in snapshot.namespaces if not ns.unreachable}
 
 
 class _TaskView:
@@ -604,8 +631,8 @@ class _TaskView:
         except Denied:
             return None
 
-    def same_ipc_namespace(self) -> bool:
-        return self.scan._task_in_same_namespace(self.proc, self.tid)
+    def ipc_suffix(self) -> str | None:
+        return self.scan._task_namespace_suffix(self.proc, self.tid)
 
     def queue_ref(self, fd: int) -> str | None:
         if self.proc.queue_fds is not None and fd in self.proc.queue_fds:
@@ -637,6 +664,3 @@ class _TaskView:
 def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
-
-def _were(n: int) -> str:
-    return "was" if n == 1 else "were"

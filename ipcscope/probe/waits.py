@@ -38,8 +38,9 @@ class TaskView(Protocol):
     def read_memory(self, address: int, length: int) -> bytes | None:
         """The process's memory, or None when it cannot be read."""
 
-    def same_ipc_namespace(self) -> bool:
-        """Whether SysV ids and queue names of this process mean the same objects as ours."""
+    def ipc_suffix(self) -> str | None:
+        """The row key suffix of the task's IPC namespace ("" for ours, "@<inode>" for another
+        namespace the snapshot covers), None when its SysV ids name objects we do not list."""
 
     def queue_ref(self, fd: int) -> str | None:
         """The row key of the POSIX queue open as descriptor `fd`, if it is one."""
@@ -68,7 +69,8 @@ def decode_wait(kind: WaitKind, line: SyscallLine, task: TaskView) -> Wait | Non
     """The wait a blocked syscall stands for, or None when it is not on an IPC object we can name."""
     args = line.args
     if kind == "semop":
-        if not task.same_ipc_namespace():
+        suffix = task.ipc_suffix()
+        if suffix is None:
             return None
         semid = s32(args[0])
         nsops = args[2] & 0xFFFFFFFF
@@ -76,17 +78,19 @@ def decode_wait(kind: WaitKind, line: SyscallLine, task: TaskView) -> Wait | Non
         if 0 < nsops <= MAX_NSOPS:
             data = task.read_memory(args[1], nsops * SEMBUF_SIZE)
             ops = decode_sembufs(data) if data is not None else None
-        return Wait(f"sem:{semid}", "semop", ops=ops, semid=semid)
+        return Wait(f"sem:{semid}{suffix}", "semop", ops=ops, semid=semid)
     if kind == "msgrcv":
-        if not task.same_ipc_namespace():
+        suffix = task.ipc_suffix()
+        if suffix is None:
             return None
-        return Wait(f"msg:{s32(args[0])}", "msgrcv", msgtyp=s64(args[3]), msgflg=s32(args[4]))
+        return Wait(f"msg:{s32(args[0])}{suffix}", "msgrcv", msgtyp=s64(args[3]), msgflg=s32(args[4]))
     if kind == "msgsnd":
-        if not task.same_ipc_namespace():
+        suffix = task.ipc_suffix()
+        if suffix is None:
             return None
         data = task.read_memory(args[1], _LONG.size)  # msgp->mtype
         mtype = _LONG.unpack(data)[0] if data is not None else None
-        return Wait(f"msg:{s32(args[0])}", "msgsnd", msgtyp=mtype, msgflg=s32(args[3]), size=args[2])
+        return Wait(f"msg:{s32(args[0])}{suffix}", "msgsnd", msgtyp=mtype, msgflg=s32(args[3]), size=args[2])
     if kind in ("mq_send", "mq_receive"):
         row_key = task.queue_ref(s32(args[0]))
         if row_key is None:

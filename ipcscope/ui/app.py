@@ -33,6 +33,7 @@ from ipcscope.model import CHANNEL_KINDS, KINDS, Snapshot
 from ipcscope.probe.procinfo import ProcessInfo
 from ipcscope.ui.app_channels import CHANNEL_ACTIONS, CHANNEL_BINDINGS, CHANNEL_CHANGING, AppChannels
 from ipcscope.ui.app_labs import LAB_ACTIONS, LAB_BINDINGS, AppLabs
+from ipcscope.ui.app_namespaces import NAMESPACE_ACTIONS, NAMESPACE_BINDINGS, AppNamespaces
 from ipcscope.ui.app_panels import (
     PANEL_ACTIONS,
     PANEL_BINDINGS,
@@ -46,7 +47,7 @@ from ipcscope.ui.data.history import History
 from ipcscope.ui.data.sources import LiveSource, ScanResult, SnapshotSource, call_abandonable, with_scan
 from ipcscope.ui.messages import ScanReady, SnapshotReady
 from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
-from ipcscope.ui.render.texts import global_notice
+from ipcscope.ui.render.texts import global_notice, hidden_details
 from ipcscope.ui.screens.help import HelpScreen
 from ipcscope.ui.widgets.channels_view import ChannelsView
 from ipcscope.ui.widgets.detail import Peek
@@ -84,7 +85,7 @@ def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> di
     return {name: name == chosen for _start, name in ordered}
 
 
-class IpcScopeApp(AppLabs, AppChannels, AppPanels):
+class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
@@ -137,18 +138,19 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
                  source: SnapshotSource | None = None, clock: Callable[[], float] = time.time,
                  poll: bool = True, process_info: ProcessInfo | None = None,
                  peek: Peek | None = None, lab: str | None = None,
-                 runner: OperationRunner | None = None) -> None:
+                 runner: OperationRunner | None = None, ns: str | None = None) -> None:
         """`process_info` (PID -> name) and `peek` (msqid -> queued messages) go to the detail
         panes; tests and --demo inject fixed ones so no live process or queue is ever asked.
         `lab`: a teaching lab to start at once (`ipcscope lab run NAME`).
-        `runner` runs the calls that can block, in helper processes (one is made if not given)."""
+        `runner` runs the calls that can block, in helper processes (one is made if not given).
+        `ns`: the IPC namespaces to show first, as `--ns` names them (default: ipcscope's own)."""
         super().__init__(runner=runner)
         self._init_labs(lab)
         self._process_info = process_info
         self._peek = peek
         self.set_reactive(IpcScopeApp.interval, interval)
         self.read_only = read_only
-        self.source: SnapshotSource = source if source is not None else LiveSource(clock)
+        self.source: SnapshotSource = source if source is not None else LiveSource(clock, ns=ns)
         self.clock = clock
         self.poll_enabled = poll
         self.history = History()
@@ -246,8 +248,9 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False, description="poll source")
     def _poll(self) -> None:
         worker = get_current_worker()
+        generation = getattr(self.source, "generation", 0)  # another namespace chosen: drop it
         snapshot = call_abandonable(self.source, lambda: worker.is_cancelled)
-        if snapshot is not None and not worker.is_cancelled:
+        if snapshot is not None and not worker.is_cancelled and generation == getattr(self.source, "generation", 0):
             self.post_message(SnapshotReady(snapshot))
 
     @on(Worker.StateChanged)
@@ -302,8 +305,9 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
     def _run_scan(self, snapshot: Snapshot) -> None:
         worker = get_current_worker()
         scan = self.source.scan_processes  # type: ignore[attr-defined]
+        generation = getattr(self.source, "generation", 0)
         result = call_abandonable(lambda: scan(snapshot), lambda: worker.is_cancelled)
-        if result is not None and not worker.is_cancelled:
+        if result is not None and not worker.is_cancelled and generation == getattr(self.source, "generation", 0):
             if result.processes is not None and result.processes.channels is not None:
                 self._channel_rows.rows(result.processes.channels)  # here, not on the UI thread
             self.post_message(ScanReady(result))
@@ -325,6 +329,7 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
         self.history.record(snapshot)
         active = self.active_view
         with self.batch_update():
+            self.namespaces_before_apply(snapshot)
             self._show_header()
             self.query_one(Notice).say(global_notice(snapshot), wrap=False)
             tabs = self.query_one(TabbedContent)
@@ -406,13 +411,15 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
     def _show_header(self) -> None:
         environment = self.snapshot.environment if self.snapshot is not None else None
         self.query_one(StatusHeader).show(environment, interval=self.interval, paused=self.paused,
-                                          read_only=self.read_only)
+                                          read_only=self.read_only, namespace=self.namespace_label())
 
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LAB_ACTIONS:
             return self.lab_action_allowed(action)
+        if action in NAMESPACE_ACTIONS:
+            return self.namespaces_available()
         if action in CHANGING_ACTIONS and self.read_only:
             return False
         if action in CHANNEL_ACTIONS:
@@ -470,7 +477,8 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.key_sections()))
+            hidden = hidden_details(self.snapshot) if self.snapshot is not None else ()
+            self.push_screen(HelpScreen(self.key_sections(), hidden))
 
     def jump_to(self, row_key: str) -> None:
         """Show the object `row_key` ("shm:3"): its view, its row (clearing a filter that hides it)."""
@@ -553,6 +561,8 @@ class IpcScopeApp(AppLabs, AppChannels, AppPanels):
     def key_sections(self) -> tuple[KeySection, ...]:
         shell = [binding for binding in self.BINDINGS
                  if binding not in PANEL_BINDINGS and binding not in CHANNEL_BINDINGS]
+        if self.namespaces_available():  # `n` (AppNamespaces' own binding) where it can act
+            shell += NAMESPACE_BINDINGS
         everywhere = key_rows(self, [*shell, *App.BINDINGS])
         palette = KeyRow((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),),
                          "command_palette", "Palette", "Jump to an object, run any action")

@@ -50,6 +50,9 @@ class AppLabs:
 
     read_only: bool
     lab_session: LabSession | None
+    #: `ipcscope serve --lab NAME`: this lab may run its own steps (create its objects, start its
+    #: processes) although the app is read-only; the panels stay read-only and no other lab starts
+    served_lab: str | None = None
 
     def _init_labs(self, lab: str | None, session_factory: Callable[[str], Any] | None = None) -> None:
         self._initial_lab = lab
@@ -125,9 +128,10 @@ class AppLabs:
     # ------------------------------------------------------------------ start, step, stop
 
     def start_lab(self, name: str) -> None:
-        """Start lab `name` (a worker), show its panel; refused under --read-only."""
+        """Start lab `name` (a worker), show its panel; refused under --read-only, but for the
+        served lab."""
         app: Any = self
-        if self.read_only:
+        if self.read_only and name != self.served_lab:
             app.notify(READ_ONLY_REFUSAL, title="Labs", severity="error", timeout=10)
             return
         if self.lab_session is not None:

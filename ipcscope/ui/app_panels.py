@@ -173,12 +173,22 @@ class AppPanels(App[None]):
         target = self.highlighted()
         if action in NEEDS_OBJECT and target is None:
             return None
+        if action == "attach" and not self.acts_here(target):  # type: ignore[arg-type]
+            return False  # mapped into this process: only objects of its own namespace
         if action == "all_actions" and not self.actions_on(target):  # type: ignore[arg-type]
             return False  # e.g. a semaphore set under --read-only: nothing that only reads
         return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.check_panel_action(action)
+
+    def runner_for(self, target: IpcObject | None) -> OperationRunner:
+        """Where actions on `target` run (the shell's namespaces may give another runner)."""
+        return self.runner
+
+    def acts_here(self, target: IpcObject) -> bool:
+        """Whether `target` is an object of this process's IPC namespace."""
+        return True
 
     def _target(self) -> IpcObject | None:
         target = self.highlighted()
@@ -268,12 +278,14 @@ class AppPanels(App[None]):
         if self.read_only and cls.changes:
             self.notify("Read-only mode: nothing can be changed.", severity="warning")
             return
+        runner = self.runner_for(target)
         if cls is Remove and target is not None:
-            self.push_screen(ConfirmRemove(plan_removal(self.snapshot, target.ref)))
+            self.push_screen(ConfirmRemove(plan_removal(self.snapshot, target.ref),
+                                           where=getattr(runner, "where", None)))
         elif cls is SemOp and isinstance(target, SemSet):
-            self.push_screen(SemopBuilder(target, runner=self.runner), self._dialog_closed)
+            self.push_screen(SemopBuilder(target, runner=runner), self._dialog_closed)
         else:
-            self.push_screen(ActionForm(cls, target=target, runner=self.runner,
+            self.push_screen(ActionForm(cls, target=target, runner=runner,
                                         initial=initial_fields(cls, target)), self._dialog_closed)
 
     def _dialog_closed(self, result: Any) -> None:

@@ -27,9 +27,10 @@ DISCOVER_LIMIT = 30
 
 def describe(obj: IpcObject) -> str:
     """"shm 3  key 0x0000162e  root" / "pmq /jobs  root": the words a user would search for."""
+    where = f"  ipc:[{obj.ns}]" if obj.ns is not None else ""  # ids repeat across namespaces
     if hasattr(obj, "key_text"):
-        return f"{obj.kind} {obj.id}  key {obj.key_text}  {obj.owner}"
-    return f"{obj.kind} {obj.name}  {obj.owner}"
+        return f"{obj.kind} {obj.id}  key {obj.key_text}  {obj.owner}{where}"
+    return f"{obj.kind} {obj.name}  {obj.owner}{where}"
 
 
 def describe_channel(row: ChannelRow) -> str:

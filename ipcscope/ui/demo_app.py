@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ipcscope.demo import DEMO_NOW, demo_processes, demo_snapshot
+from ipcscope.demo import DEMO_NOW, demo_namespace_views, demo_processes, demo_snapshot
 from ipcscope.model import Snapshot
 from ipcscope.probe.procinfo import FixedProcessInfo
 from ipcscope.ui.app import IpcScopeApp
@@ -38,10 +38,30 @@ class DemoPeek:
                 for i, mtype in enumerate(types)]
 
 
-def demo_app(*, interval: float = 1.0, read_only: bool = True, **snapshot_flags: bool) -> IpcScopeApp:
-    """`snapshot_flags` are demo_snapshot's: root, mqueue, empty, processes."""
+def demo_app(*, interval: float = 1.0, read_only: bool = True, namespaces: bool = False,
+             ns: str | None = None, **snapshot_flags: bool) -> IpcScopeApp:
+    """`snapshot_flags` are demo_snapshot's: root, mqueue, empty, processes. `namespaces` adds two
+    containers for the namespace picker (`n`); `ns` ("all" or an inode) is the view to start in."""
     snapshot = demo_snapshot(**snapshot_flags)
-    return IpcScopeApp(interval=interval, read_only=read_only, source=StaticSource(snapshot),
+    views = demo_namespace_views() if namespaces or ns else None
+    source = StaticSource(snapshot, views)
+    if ns is not None and views is not None:
+        source.choose(_demo_view(ns, views))
+    return IpcScopeApp(interval=interval, read_only=read_only, source=source,
                        clock=lambda: DEMO_NOW, poll=False,
                        process_info=FixedProcessInfo(demo_processes().processes.values()),
                        peek=DemoPeek(snapshot))
+
+
+def _demo_view(spec: str, views: dict[str, Snapshot]) -> str:
+    """The demo view `--ns` names ("all", an inode, a name: as on a live system)."""
+    from ipcscope.demo import DEMO_HOST_NS, demo_namespaces
+    from ipcscope.probe.namespaces import Discovery, NamespaceNotFound, resolve
+
+    try:
+        found = resolve(spec, Discovery(demo_namespaces(), own=DEMO_HOST_NS))
+    except NamespaceNotFound:
+        return "own"
+    if found is None:
+        return "all"
+    return "own" if found[0].own else str(found[0].inode)

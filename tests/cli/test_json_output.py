@@ -25,9 +25,9 @@ KEYS = {
 }
 # Fields from the process scan (issue 5), after each kind's own fields.
 PROCESS_KEYS = {
-    ("sysv", "shm"): ["attached"],
+    ("sysv", "shm"): ["attached", "nattch_hidden"],
     ("sysv", "msg"): ["waiters"],
-    ("sysv", "sem"): ["waiters"],
+    ("sysv", "sem"): ["waiters", "waiters_hidden"],
     ("posix", "mq"): ["openers", "waiters"],
     ("posix", "shm"): ["openers", "waiters"],
     ("posix", "sem"): ["openers", "waiters"],

@@ -60,7 +60,9 @@ def test_nobody_sees_its_own_processes_and_counts_others_as_denied(sysv_objects)
         # the root child is known to exist (status is world-readable) but was not inspected
         assert scan.processes[roots].uid == 0
         assert scan.denied >= 1
-        assert any("of other users were not inspected: run as root" in note for note in scan.notes)
+        assert any("of other users were not inspected: run as root (`sudo ipcscope`)" in note
+                   for note in scan.notes)
+        assert [spot.cause for spot in scan.blind_spots][:1] == ["other-users"]
     assert second.waiters_of(sem_row)[0].since == first.waiters_of(sem_row)[0].since
 
 
@@ -79,7 +81,9 @@ def test_non_dumpable_process_of_the_same_user_is_denied_and_said_so(sysv_object
         [scan] = poll_as_nobody(snap(), lambda s: pid in s.processes)
     assert scan.processes[pid].uid == NOBODY
     assert scan.holders_of(f"shm:{shmid}") == ()
-    assert any("could not be inspected (non-dumpable, or denied by a security module)" in note
+    # its /proc files became root's: that tells "non-dumpable" from a security module
+    assert [spot.cause for spot in scan.blind_spots if spot.cause != "other-users"] == ["non-dumpable"]
+    assert any("of yours could not be inspected: non-dumpable" in note and "sudo ipcscope" in note
                for note in scan.notes), scan.notes
 
 

@@ -12,7 +12,15 @@ from ipcscope.demo import demo_snapshot
 from ipcscope.model import KINDS, Environment, Snapshot
 from ipcscope.ui.data.sources import LiveSource, StaticSource, call_abandonable
 from ipcscope.ui.render import texts
-from ipcscope.ui.render.columns import COLUMNS, DEFAULT_SORT, RowContext, filter_text, row_tone, use_tone
+from ipcscope.ui.render.columns import (
+    COLUMNS,
+    DEFAULT_SORT,
+    RowContext,
+    filter_text,
+    row_tone,
+    scan_counts,
+    use_tone,
+)
 
 CTX = RowContext(attached=None, waiters=None, now=demo_snapshot().taken_at)
 
@@ -73,6 +81,27 @@ def test_attached_and_waiters_dash_without_scan() -> None:
     assert cells(queue, RowContext(2, 1, CTX.now))["waiters"].text == "1"
 
 
+def row_cells(snapshot, row_key):
+    """The cells of one row as the table makes them: counts from the scan, then the columns."""
+    obj = snapshot.find(row_key)
+    counts = scan_counts(obj.kind, row_key, obj, snapshot.processes)
+    ctx = RowContext(counts[0], counts[1], CTX.now, attached_partial=counts[2], waiters_partial=counts[3])
+    return cells(obj, ctx)
+
+
+def test_counts_the_kernel_proves_but_the_scan_cannot_name_are_marked_partial() -> None:
+    root, alice = demo_snapshot(), demo_snapshot(root=False)
+    # root sees all: the stopped waiter is listed, and the kernel (ncnt 2) agrees on the rest
+    assert row_cells(root, "sem:2")["waiters"].text == "3"
+    # alice sees none of root's workers, but ncnt says 2 wait
+    assert (row_cells(alice, "sem:2")["waiters"].text, row_cells(alice, "sem:2")["waiters"].tone) == ("2?", "warn")
+    assert row_cells(alice, "sem:6")["waiters"].text == "2"  # her own: all named
+    assert row_cells(alice, "sem:49")["waiters"].text == "0?"  # unreadable, and processes refused
+    assert row_cells(root, "shm:3")["attached"].text == "2"
+    assert row_cells(alice, "shm:3")["attached"].text == "0?"  # nattch 2, none in her maps
+    assert row_cells(alice, "shm:4")["attached"].text == "1"
+
+
 def test_filter_text_covers_key_id_name_owner() -> None:
     snapshot = demo_snapshot()
     seg = snapshot.shm[0]
@@ -92,10 +121,31 @@ def test_not_root_notice_lists_notes_and_warnings_but_not_mqueue() -> None:
     snapshot = demo_snapshot(root=False, mqueue=False)
     notice = texts.global_notice(snapshot)
     assert notice is not None
-    assert notice.startswith("Not root (alice)")
-    assert "14 processes" in notice and "semaphore set is not readable" in notice
+    # one line that fits 80 columns (the padding takes 2): numbers, and where the details are
+    assert notice == "Not root (alice): 14 processes and 2 waiters hidden, 1 warning · details: 0, ?"
+    assert len(notice) <= 78 and "\n" not in notice
     assert "mqueue" not in notice  # the POSIX queue view explains that one
     assert "mount -t mqueue" in texts.mqueue_notice(snapshot)
+    details = texts.hidden_details(snapshot)
+    assert any("semaphore set is not readable" in line for line in details)
+    assert any(line.startswith("14 processes of other users") for line in details)
+    assert ("sem 2: 2 tasks wait that you cannot see (processes of other users): "
+            "run `sudo ipcscope` to name them.") in details
+
+
+def test_root_denied_by_a_security_module_is_not_told_to_run_as_root() -> None:
+    from ipcscope.probe.access import AccessFacts, Refusal, blind_spots
+
+    snapshot = demo_snapshot()
+    spots = blind_spots([Refusal(1, 0, 0, "read")], AccessFacts(euid=0, cap_sys_ptrace=True,
+                                                               initial_user_ns=True))
+    scan = replace(snapshot.processes, denied=1, notes=tuple(s.note for s in spots), blind_spots=spots)
+    snapshot = replace(snapshot, processes=scan)
+    notice = texts.global_notice(snapshot)
+    assert notice == "1 process hidden even from root (a security module) · details: 0, ?"
+    text = " ".join([notice, *texts.hidden_details(snapshot)])
+    assert "/sys/kernel/security/lsm" in text
+    assert "sudo" not in text and "as root" not in text.replace("even as root", "")
 
 
 def test_root_with_nothing_to_say_has_no_notice() -> None:

@@ -44,13 +44,16 @@ class History:
 
     def record(self, snapshot: Snapshot) -> None:
         """Append this snapshot's values; forget objects that are gone."""
+        # Row keys built inline (== obj.ref.row_key); in another namespace ids repeat, so there
+        # the key carries the namespace too.
+        key_of = _row_key if snapshot.namespaces else _own_row_key
         entries: list[tuple[str, tuple[str, ...], Values]] = [
-            (f"msg:{q.id}", _MSG, (q.qnum, q.cbytes)) for q in snapshot.msg]
-        entries += [(f"sem:{s.id}", _sem_names(len(s.semaphores)), tuple(map(_value, s.semaphores)))
+            (key_of("msg", q.id, q.ns), _MSG, (q.qnum, q.cbytes)) for q in snapshot.msg]
+        entries += [(key_of("sem", s.id, s.ns), _sem_names(len(s.semaphores)), tuple(map(_value, s.semaphores)))
                     for s in snapshot.sem if s.semaphores is not None]  # unreadable: nothing to keep
-        entries += [(f"shm:{m.id}", _SHM, (m.nattch,)) for m in snapshot.shm]
-        entries += [(f"pmq:{p.name}", _PMQ, (p.curmsgs,)) for p in snapshot.pmq]
-        entries += [(f"psem:{p.name}", _PSEM, (p.value,)) for p in snapshot.psem]
+        entries += [(key_of("shm", m.id, m.ns), _SHM, (m.nattch,)) for m in snapshot.shm]
+        entries += [(key_of("pmq", p.name, p.ns), _PMQ, (p.curmsgs,)) for p in snapshot.pmq]
+        entries += [(key_of("psem", p.name, p.ns), _PSEM, (p.value,)) for p in snapshot.psem]
         names_of, values_of = self._names, self._values
         for key, names, values in entries:
             series = values_of.get(key)
@@ -74,3 +77,11 @@ class History:
             return []
         i = names.index(metric)
         return [float(v[i]) for v in self._values[row_key] if v[i] is not None]
+
+
+def _own_row_key(kind: str, ident: object, ns: int | None) -> str:
+    return f"{kind}:{ident}"
+
+
+def _row_key(kind: str, ident: object, ns: int | None) -> str:
+    return f"{kind}:{ident}" if ns is None else f"{kind}:{ident}@{ns}"

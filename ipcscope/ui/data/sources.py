@@ -28,8 +28,9 @@ class ScanResult:
     """One process scan, with the queues its msgrcv waiters sleep on peeked, for `with_scan`."""
 
     processes: ProcessScan | None
-    #: msqid -> queued message types (see ipcscope.probe.queued)
-    queued_types: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    #: msqid -> queued message types (see ipcscope.probe.queued); row key -> types for the
+    #: queues of a snapshot over chosen namespaces (ids repeat there)
+    queued_types: dict[int, tuple[int, ...]] | dict[str, tuple[int, ...]] = field(default_factory=dict)
     #: why there is no scan (it failed); shown as a snapshot warning
     warning: str | None = None
 
@@ -43,10 +44,14 @@ def with_scan(snapshot: Snapshot, scan: ScanResult | None) -> Snapshot:
         if scan.warning is None:
             return snapshot
         return replace(snapshot, warnings=(*snapshot.warnings, scan.warning))
-    if scan.queued_types:  # only a live scan has any, so the probe is there
+    if scan.queued_types and snapshot.namespaces:
+        from ipcscope.probe.ns_snapshot import with_queued_types as by_row_key
+
+        snapshot = by_row_key(snapshot, scan.queued_types)  # type: ignore[arg-type]
+    elif scan.queued_types:  # only a live scan has any, so the probe is there
         from ipcscope.probe.queued import with_queued_types
 
-        snapshot = with_queued_types(snapshot, scan.queued_types)
+        snapshot = with_queued_types(snapshot, scan.queued_types)  # type: ignore[arg-type]
     return replace(snapshot, processes=scan.processes)
 
 
@@ -67,13 +72,42 @@ class LiveSource:
     tree where the probe is missing or broken, instead of failing before the first frame.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time, *, scan: bool = True) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, *, scan: bool = True,
+                 ns: str | None = None) -> None:
+        """`ns`: the namespaces to show first, as `--ns` names them (None: ipcscope's own)."""
         self._clock = clock
         self.scans = scan
         self._names: object | None = None  # the probe's uid/gid name cache, kept across polls
         self._scanner: object | None = None  # kept across scans: "waiting since", denials
+        self.namespaces = NamespaceChoice(ns)
+
+    @property
+    def generation(self) -> int:
+        """Changes when another namespace is chosen: results of an older one are dropped."""
+        return self.namespaces.generation
+
+    def choose(self, selection: str) -> None:
+        """Show `selection` from the next poll on: "own", "all" or a namespace inode."""
+        self.namespaces.choose(selection)
+
+    def close(self) -> None:
+        """End the namespace readers (each holds its namespace alive)."""
+        self.namespaces.close()
+
+    def census(self) -> Snapshot:
+        """Every namespace with its objects (no per-object details), for the picker."""
+        return self.namespaces.census(self._name_cache())
+
+    def _name_cache(self) -> object:
+        if self._names is None:
+            from ipcscope.probe.names import NameCache
+
+            self._names = NameCache()
+        return self._names
 
     def __call__(self) -> Snapshot:
+        if self.namespaces.selection != "own":
+            return self.namespaces.snapshot(self._name_cache())
         try:
             from ipcscope.probe import take_snapshot  # type: ignore[attr-defined]
         except ImportError as error:
@@ -98,6 +132,8 @@ class LiveSource:
             self._scanner = ProcessScanner(clock=self._clock)
         try:
             scan = self._scanner.scan(snapshot)  # type: ignore[attr-defined]
+            if snapshot.namespaces:
+                return ScanResult(scan, self.namespaces.queued_types(replace(snapshot, processes=scan)))
             types = waited_queue_types(replace(snapshot, processes=scan))
         except Exception as error:  # noqa: BLE001 - reported, never fatal
             return ScanResult(None, warning=f"The process scan failed: {error}")
@@ -113,13 +149,113 @@ class LiveSource:
         return Snapshot(taken_at=self._clock(), environment=environment, warnings=(why,))
 
 
-class StaticSource:
-    """Always returns the Snapshot it was last given: for tests, `--demo`, screenshots, benchmarks."""
+class NamespaceChoice:
+    """Which namespaces a live source shows, and the probe that reads them (kept across polls:
+    its reader threads are the expensive part). Thread-safe: polls, scans and the picker's
+    census run in different workers."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, spec: str | None) -> None:
+        self._lock = threading.Lock()
+        self._probe: object | None = None
+        #: "own", "all", an inode (str), or an unresolved --ns spec ("spec:NAME")
+        self.selection = "own" if spec is None else f"spec:{spec}"
+        self.generation = 0
+        self.error = ""
+
+    def choose(self, selection: str) -> None:
+        """Called on the UI thread: no lock (a running poll holds it); a poll that started
+        before sees a newer generation and its result is dropped."""
+        self.selection = selection
+        self.error = ""
+        self.generation += 1
+
+    def _probe_for(self, names: object) -> object:
+        if self._probe is None:
+            from ipcscope.probe.ns_snapshot import NamespaceProbe
+
+            self._probe = NamespaceProbe(names=names)  # type: ignore[arg-type]
+        return self._probe
+
+    def _inodes(self, probe: object) -> list[int] | None | str:
+        """The inodes to read (None: all; "own": ipcscope's own, the usual snapshot)."""
+        if self.selection == "all":
+            return None
+        if self.selection.startswith("spec:"):
+            from ipcscope.probe.namespaces import NamespaceNotFound, resolve
+
+            spec = self.selection[5:]
+            try:
+                found = resolve(spec, probe.discover())  # type: ignore[attr-defined]
+            except NamespaceNotFound as error:
+                self.selection, self.error = "own", f"--ns {spec}: {error}"
+                return "own"
+            self.selection = ("all" if found is None else
+                              "own" if len(found) == 1 and found[0].own else str(found[0].inode))
+            return self._inodes(probe)
+        if self.selection == "own":
+            return "own"
+        return [int(self.selection)]
+
+    def snapshot(self, names: object) -> Snapshot:
+        with self._lock:
+            probe = self._probe_for(names)
+            inodes = self._inodes(probe)
+            if inodes == "own":
+                from ipcscope.probe import take_snapshot  # type: ignore[attr-defined]
+
+                snapshot = take_snapshot(names=names)  # type: ignore[arg-type]
+            else:
+                snapshot = probe.snapshot(inodes)  # type: ignore[attr-defined]
+            if self.error:
+                snapshot = replace(snapshot, warnings=(self.error, *snapshot.warnings))
+            return snapshot
+
+    def census(self, names: object) -> Snapshot:
+        with self._lock:
+            return self._probe_for(names).snapshot(None, details=False)  # type: ignore[attr-defined]
+
+    def queued_types(self, snapshot: Snapshot) -> dict[str, tuple[int, ...]]:
+        with self._lock:
+            return self._probe_for(None).waited_queue_types(snapshot)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """End the readers; a poll still running (a hung helper) is not waited for long: the
+        readers are daemon threads and helpers that exit when this process does."""
+        if not self._lock.acquire(timeout=1):
+            return
+        try:
+            if self._probe is not None:
+                self._probe.close()  # type: ignore[attr-defined]
+                self._probe = None
+        finally:
+            self._lock.release()
+
+
+class StaticSource:
+    """Always returns the Snapshot it was last given: for tests, `--demo`, screenshots, benchmarks.
+
+    With `views` ("all" and inodes -> Snapshot) it also plays a source of several namespaces
+    for the namespace picker."""
+
+    def __init__(self, snapshot: Snapshot, views: dict[str, Snapshot] | None = None) -> None:
         self._lock = threading.Lock()
         self._snapshot = snapshot
+        self._own = snapshot
         self.calls = 0
+        self.views = views
+        self.generation = 0
+
+    def choose(self, selection: str) -> None:
+        """Show the view `selection` ("own", "all" or an inode) from now on."""
+        if self.views is None:
+            return
+        with self._lock:
+            self._snapshot = self._own if selection == "own" else self.views[selection]
+            self.generation += 1
+
+    def census(self) -> Snapshot:
+        assert self.views is not None
+        return self.views["all"]
 
     def set(self, snapshot: Snapshot) -> None:
         """Make the next poll return `snapshot` (thread-safe: a poll may be running)."""

@@ -9,21 +9,22 @@ Dismisses with True only when something was removed (or marked dest).
 
 from __future__ import annotations
 
+import errno
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ipcscope.actions import Remove, Request
+from ipcscope.actions import ActionResult, Remove, Request
 from ipcscope.actions.removal import ObjectChanged, RemovalPlan
 from ipcscope.core.errors import IpcError, ValidationError
-from ipcscope.model import PosixObject
+from ipcscope.model import IpcNamespace, PosixObject
 from ipcscope.ui.panels.outcome import ActionDone, describe_error
 
 
@@ -87,9 +88,12 @@ class ConfirmRemove(ModalScreen[bool]):
 
     AUTO_FOCUS = "#cancel"
 
-    def __init__(self, plan: RemovalPlan) -> None:
+    def __init__(self, plan: RemovalPlan, *, where: IpcNamespace | None = None) -> None:
+        """`where`: the object's IPC namespace when it is not this process's (a container's):
+        the removal, and its re-check, then run in a helper that joined it."""
         super().__init__()
         self.plan = plan
+        self.where = where
 
     @property
     def verb(self) -> str:
@@ -105,7 +109,8 @@ class ConfirmRemove(ModalScreen[bool]):
         with Vertical(id="dialog"):
             yield Static(Text(plan.title), id="remove-title")
             yield Static(bullets(plan.consequences), id="remove-consequences")
-            yield Static(Text.assemble(("C ", "bold"), plan.call), id="remove-call")
+            where = f"in {self.where.label}: " if self.where is not None else ""
+            yield Static(Text.assemble(("C ", "bold"), where, plan.call), id="remove-call")
             yield Static(id="remove-outcome")
             with Horizontal(id="remove-buttons"):
                 yield Button("Cancel" if plan.possible else "Close", id="cancel", compact=True)
@@ -140,16 +145,40 @@ class ConfirmRemove(ModalScreen[bool]):
         except ValidationError as error:
             self._say(describe_error(error))
             return
+        if self.where is not None:
+            self.query_one("#remove", Button).disabled = True
+            self._remove_inside(request, self.where)
+            return
         try:
             result = request.run()
-        except ObjectChanged as error:
-            reason = error.message.removesuffix(": nothing removed")
+        except (IpcError, ValidationError) as error:
+            self._failed(request, error)
+            return
+        self._removed(request, result)
+
+    @work(thread=True, exit_on_error=False)
+    def _remove_inside(self, request: Remove, where: IpcNamespace) -> None:
+        """In a helper that joined the namespace (a process start: not on the UI thread)."""
+        from ipcscope.actions.in_namespace import run_in
+
+        try:
+            result = run_in(request, where)
+        except (IpcError, ValidationError) as error:
+            self.app.call_from_thread(self._failed, request, error)
+            return
+        self.app.call_from_thread(self._removed, request, result)
+
+    def _failed(self, request: Remove, error: IpcError | ValidationError) -> None:
+        if isinstance(error, IpcError) and error.errno == errno.ESTALE:  # ObjectChanged, maybe from a helper
+            text = error.message if isinstance(error, ObjectChanged) else error.explanation
+            reason = text.removesuffix(": nothing removed")
             self._refuse(f"Nothing was removed: {reason}.")
             self.app.post_message(ActionDone(request, None))
             return
-        except (IpcError, ValidationError) as error:
-            self._say(describe_error(error))
-            return
+        self.query_one("#remove", Button).disabled = False
+        self._say(describe_error(error))
+
+    def _removed(self, request: Remove, result: ActionResult) -> None:
         self.app.post_message(ActionDone(request, result))
         self.app.notify(result.describe(), title="Removed")
         self.dismiss(True)

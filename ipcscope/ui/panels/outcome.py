@@ -70,8 +70,10 @@ def describe_operation_error(error: OperationError | None) -> str:
 
 
 def run_request(request: Request, runner: OperationRunner | None) -> Outcome:
-    """Run `request` where it belongs; never raises for what the kernel or the input says."""
-    if request.may_block:
+    """Run `request` where it belongs; never raises for what the kernel or the input says. A
+    runner for another IPC namespace (runner.InNamespace) takes every request: ids name objects
+    of the namespace a call is made in."""
+    if request.may_block or getattr(runner, "where", None) is not None:
         if runner is None:
             return Outcome(error="this call can block, and no helper process runner is available")
         try:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ipcscope import visibility
 from ipcscope.format import human_size, percent, short_time
 from ipcscope.model import (
     IpcObject,
@@ -48,11 +49,43 @@ class Cell(NamedTuple):
 
 @dataclass(frozen=True)
 class RowContext:
-    """What a row needs besides its object: counts from the process scan (None: no scan) and now."""
+    """What a row needs besides its object: counts from the process scan (None: no scan) and now.
+
+    A count is *partial* when the kernel proves more than the scan named (a readable set's
+    ncnt/zcnt, a segment's nattch) or cannot say (an unreadable set while processes were refused):
+    the cell then ends in "?"."""
 
     attached: int | None
     waiters: int | None
     now: float
+    attached_partial: bool = False
+    waiters_partial: bool = False
+    #: the name of the object's IPC namespace, in the All namespaces view
+    namespace: str | None = None
+
+
+def scan_counts(kind: Kind, key: str, obj: IpcObject,
+                scan: ProcessScan | None) -> tuple[int | None, int | None, bool, bool]:
+    """(attached, waiters, attached partial, waiters partial) of one row; None: not applicable.
+
+    A semaphore set's waiters are the tasks named plus those the kernel counts that the scan
+    could not name; a segment's attached processes are partial when nattch has attachments in no
+    scanned process's maps."""
+    if scan is None:
+        return (None, None, False, False)
+    attached = len(scan.holders_of(key)) if kind in HAS_HOLDERS else None
+    waiters = len(scan.waiters_of(key)) if kind in HAS_WAITERS else None
+    attached_partial = waiters_partial = False
+    if isinstance(obj, ShmSegment):
+        attached_partial = bool(visibility.hidden_attachments(obj, scan, key))
+    elif isinstance(obj, SemSet) and waiters is not None:
+        hidden = visibility.hidden_waiters(obj, scan, key)
+        if hidden is None:  # values unreadable: more may wait, if anyone could not be inspected
+            waiters_partial = visibility.scan_incomplete(scan)
+        else:
+            waiters += hidden
+            waiters_partial = hidden > 0
+    return (attached, waiters, attached_partial, waiters_partial)
 
 
 @dataclass(frozen=True)
@@ -79,8 +112,12 @@ def use_tone(fraction: float | None) -> str | None:
     return None
 
 
-def _count(value: int | None) -> Cell:
-    return Cell("-" if value is None else str(value), value)
+def _count(value: int | None, partial: bool = False) -> Cell:
+    if value is None:
+        return Cell("-", None)
+    if partial:  # this many named, and more that the scan could not name (or may exist)
+        return Cell(f"{value}?", value, None if value else "muted")
+    return Cell(str(value), value)
 
 
 def _pid(pid: int) -> Cell:
@@ -116,18 +153,25 @@ def owner_cell(obj: Any, ctx: RowContext) -> Cell:
 
 
 def attached_cell(obj: Any, ctx: RowContext) -> Cell:
-    return _count(ctx.attached)
+    return _count(ctx.attached, ctx.attached_partial)
 
 
 def waiters_cell(obj: Any, ctx: RowContext) -> Cell:
-    cell = _count(ctx.waiters)
-    return Cell(cell.text, cell.sort, "warn" if ctx.waiters else None)
+    cell = _count(ctx.waiters, ctx.waiters_partial)
+    return Cell(cell.text, cell.sort, "warn" if ctx.waiters else cell.tone)
 
 
 def mtime_cell(obj: Any, ctx: RowContext) -> Cell:
     return _time(obj.mtime, ctx.now)
 
 
+def ns_cell(obj: Any, ctx: RowContext) -> Cell:
+    name = ctx.namespace or str(obj.ns)
+    return Cell(name, name)
+
+
+#: Leads every table in the All namespaces view: whose object it is.
+NS = Column("ns", "NS", None, ns_cell)
 KEY = Column("key", "KEY", 10, key_cell)
 ID = Column("id", "ID", None, id_cell, numeric=True)
 NAME = Column("name", "NAME", None, name_cell)

@@ -7,6 +7,7 @@ nothing is visible, and how to change that.
 
 from __future__ import annotations
 
+from ipcscope import visibility
 from ipcscope.model import Kind, Snapshot
 
 #: Per kind: what would appear in the view, and a command that creates one.
@@ -58,18 +59,77 @@ def _about_mqueue(warning: str) -> bool:
     return "mqueue" in warning or warning.startswith("POSIX queues")
 
 
+#: what refused root, in two or three words for the one-line notice
+_ROOT_CAUSES = {"security-module": "a security module", "capability": "no CAP_SYS_PTRACE",
+                "user-namespace": "a user namespace", "ptrace-scope": "Yama's ptrace_scope"}
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def global_notice(snapshot: Snapshot) -> str | None:
-    """The notice under the header: what is hidden from this user and why, plus probe warnings.
+    """The one line under the header: what is hidden from this user, in numbers, and where the
+    details are (the Overview, `0`, and the help screen, `?`): at 80 columns it must fit.
 
     Warnings about the mqueue mount are left to the POSIX queue view, which says how to fix it.
     """
-    parts: list[str] = []
+    environment = snapshot.environment
+    scan = snapshot.processes
+    hidden = []
+    if scan is not None and scan.denied:
+        hidden.append(_plural(scan.denied, "process", "processes"))
+    waiters = sum(visibility.hidden_waiters(s, scan) or 0 for s in snapshot.sem) if scan else 0
+    if waiters:
+        hidden.append(_plural(waiters, "waiter", "waiters"))
+    facts = []
+    if hidden:
+        facts.append(" and ".join(hidden) + " hidden")
+    elif scan is not None and scan.listing_incomplete:
+        facts.append("other users' processes unlisted (hidepid)")
+    if environment.is_root and facts and scan is not None and scan.blind_spots:
+        facts[-1] += f" even from root ({_ROOT_CAUSES.get(scan.blind_spots[0].cause, 'refused')})"
+    warnings = [w for w in snapshot.warnings if not (_about_mqueue(w) and not mqueue_visible(snapshot))]
+    if warnings:
+        facts.append(_plural(len(warnings), "warning", "warnings"))
+    if not environment.is_root:
+        who = environment.user or f"uid {environment.uid}"
+        lead = f"Not root ({who})"
+        text = f"{lead}: {', '.join(facts)}" if facts else f"{lead}: other users' processes may be hidden"
+    elif facts:
+        text = ", ".join(facts)
+        text = text[0].upper() + text[1:]
+    else:
+        return None
+    return f"{text} · details: 0, ?"
+
+
+def hidden_details(snapshot: Snapshot) -> list[str]:
+    """Everything the app cannot see, in full: for the Overview and the help screen."""
+    lines: list[str] = []
     environment = snapshot.environment
     if not environment.is_root:
         who = environment.user or f"uid {environment.uid}"
-        parts.append(f"Not root ({who}): other users' processes and objects you may not read are "
-                     "hidden or incomplete. Run as root to see everything.")
-    if snapshot.processes is not None:
-        parts.extend(snapshot.processes.notes)
-    parts.extend(w for w in snapshot.warnings if not (_about_mqueue(w) and not mqueue_visible(snapshot)))
-    return "\n".join(parts) if parts else None
+        lines.append(f"Not root ({who}): other users' processes and the objects you may not read are "
+                     "hidden or incomplete; `sudo ipcscope` shows everything.")
+    lines.extend(snapshot.warnings)
+    scan = snapshot.processes
+    if scan is None:
+        lines.append("Process scan not available yet: holders and waiters are not known.")
+        return lines
+    # The scanner's notes say why processes were not inspected (other users, a security
+    # module, another namespace) and what would lift it; a reason of our own could be wrong.
+    lines.extend(scan.notes)
+    if scan.denied and not scan.notes:
+        lines.append(f"{scan.denied} process(es) could not be inspected: holders and waiters may be missing.")
+    for semset in snapshot.sem:
+        hidden = visibility.hidden_waiters(semset, scan)
+        if hidden:
+            lines.append(f"sem {semset.id}: " + visibility.unseen_sentence(
+                hidden, "task waits", "tasks wait", scan, is_root=environment.is_root) + ".")
+    segments = [seg for seg in snapshot.shm if visibility.hidden_attachments(seg, scan)]
+    if segments:
+        ids = ", ".join(str(seg.id) for seg in segments[:8]) + (" …" if len(segments) > 8 else "")
+        lines.append(f"{_plural(len(segments), 'segment has', 'segments have')} attachments (nattch) "
+                     f"{visibility.unseen_to(scan, environment.is_root)}: shm {ids}.")
+    return lines

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,16 +25,27 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
     ]
 
-    def __init__(self, sections: tuple[KeySection, ...]) -> None:
+    def __init__(self, sections: tuple[KeySection, ...], hidden: Sequence[str] = ()) -> None:
+        """`hidden`: what the app cannot see here and why, in full (the notice under the header
+        is one line that points here)."""
         super().__init__()
         self.sections = sections
+        self.hidden = tuple(hidden)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
+            if self.hidden:
+                yield Static(self._render_hidden(), id="help-hidden")
             yield Static(self._render_sections(), id="help-keys")
             yield Static(MOUSE_HINTS, id="help-hints")
+
+    def _render_hidden(self) -> Text:
+        text = Text("What ipcscope cannot see here\n", style="bold underline")
+        text.append("\n".join(f"• {line}" for line in self.hidden))
+        text.append("\n")
+        return text
 
     def _render_sections(self) -> Table:
         key_width = max(len(" ".join(row.keys)) for section in self.sections for row in section.rows)

@@ -146,10 +146,10 @@ class DetailPane(Vertical):
         if isinstance(obj, ShmSegment):
             scan = ctx.snapshot.processes
             state = sysv.shm_state(obj, ctx)
-            perm = sysv.sysv_perm(obj, ctx, scan.original_keys.get(obj.id) if scan else None)
+            perm = sysv.sysv_perm(obj, ctx, scan.original_key(obj) if scan else None)
         elif isinstance(obj, MsgQueue):
             state, perm = sysv.msg_state(obj, ctx), sysv.sysv_perm(obj, ctx)
-            peeked = self._peek(obj, removed)
+            peeked = self._peek(obj, removed, ctx.snapshot)
             table = sysv.messages(obj, peeked, ctx, removed)
             types = [m.mtype for m in peeked] if peeked else obj.queued_types
         elif isinstance(obj, SemSet):
@@ -168,13 +168,15 @@ class DetailPane(Vertical):
             self._pid_names = (scan, PidNames(scan, self.process_info))
         return self._pid_names[1]
 
-    def _peek(self, q: MsgQueue, removed: bool) -> Sequence[sysv.PeekedMessage]:
+    def _peek(self, q: MsgQueue, removed: bool, snapshot: Snapshot) -> Sequence[sysv.PeekedMessage]:
         """Peek again only when the queue changed; a removed queue keeps what was last seen."""
-        key = (q.id, q.qnum, q.cbytes, q.stime, q.rtime)
+        key = (q.id, q.qnum, q.cbytes, q.stime, q.rtime, q.ns)
         if self._peeked is not None and (self._peeked[0] == key or removed):
-            return self._peeked[1] if self._peeked[0][0] == q.id else []
+            return self._peeked[1] if self._peeked[0][::5] == (q.id, q.ns) else []
         if removed or q.qnum == 0:
             return []
+        if q.ns is not None and not any(ns.own and ns.inode == q.ns for ns in snapshot.namespaces):
+            return []  # a queue of another namespace: MSG_COPY here would read ours
         peeked = list(self.peek(q.id))
         self._peeked = (key, peeked)
         return peeked
@@ -188,4 +190,6 @@ def title(obj: IpcObject) -> Text:
         text.append(f" · key {format_key(obj.key)}")
     else:
         text.append(f" {obj.name}", style="bold")
+    if obj.ns is not None:  # ids repeat across namespaces: say whose
+        text.append(f" · ipc:[{obj.ns}]")
     return text

@@ -13,7 +13,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ipcscope.model import IpcObject, ProcessRef, Waiter
+from ipcscope import visibility
+from ipcscope.model import IpcObject, ProcessRef, SemSet, ShmSegment, Waiter
 from ipcscope.ui.render.waits import (
     STOPPED_NOTE,
     blocking_index,
@@ -40,15 +41,20 @@ def holders(obj: IpcObject, ctx: Context) -> RenderableType | None:
     if scan is None:
         return heading(title, ctx).append(f": {NOT_SCANNED}", style=ctx.muted)
     refs = scan.holders_of(obj.ref)
+    hidden = visibility.hidden_attachments(obj, scan) if isinstance(obj, ShmSegment) else 0
+    unseen = None if not hidden else Text(visibility.unseen_sentence(
+        hidden, "attachment", "attachments", scan, is_root=ctx.snapshot.environment.is_root),
+        style=ctx.style("text-warning"))
     if not refs:
-        return heading(title, ctx).append(": none found", style=ctx.muted)
+        none = heading(title, ctx).append(": none found", style=ctx.muted)
+        return none if unseen is None else Group(none, unseen)
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style=ctx.muted)
     table.add_column("PID", justify="right", no_wrap=True)
     table.add_column("COMMAND", overflow="fold")
     table.add_column("USER", overflow="fold")
     for ref in refs:
         table.add_row(str(ref.pid), ref.comm or "?", ref.user or ("" if ref.uid is None else str(ref.uid)))
-    return Group(heading(title, ctx, len(refs)), table)
+    return Group(heading(title, ctx, len(refs)), table, *([unseen] if unseen is not None else []))
 
 
 def waiters(obj: IpcObject, ctx: Context,
@@ -63,9 +69,31 @@ def waiters(obj: IpcObject, ctx: Context,
         return None
     if scan is None:
         return heading("Waiters", ctx).append(f": {NOT_SCANNED}", style=ctx.muted)
-    if not found:
-        return heading("Waiters", ctx).append(": none", style=ctx.muted)
-    return Group(heading("Waiters", ctx, len(found)), *(waiter_entry(w, ctx, queued_types) for w in found))
+    hidden, unseen = unseen_waiters(obj, ctx)
+    if not found and not hidden:
+        none = heading("Waiters", ctx).append(": none" if unseen is None else ": none found", style=ctx.muted)
+        return none if unseen is None else Group(none, unseen)
+    entries = [waiter_entry(w, ctx, queued_types) for w in found]
+    return Group(heading("Waiters", ctx, len(found) + hidden), *entries,
+                 *([unseen] if unseen is not None else []))
+
+
+def unseen_waiters(obj: IpcObject, ctx: Context) -> tuple[int, Text | None]:
+    """A set's waiters the kernel counts but the scan could not name, and what to say about them
+    (also when the set is unreadable, so its count is hidden too, while processes were refused)."""
+    scan = ctx.snapshot.processes
+    if not isinstance(obj, SemSet) or scan is None:
+        return 0, None
+    hidden = visibility.hidden_waiters(obj, scan)
+    if hidden:
+        sentence = visibility.unseen_sentence(hidden, "task waits", "tasks wait", scan,
+                                              is_root=ctx.snapshot.environment.is_root)
+        return hidden, Text(sentence, style=ctx.style("text-warning"))
+    if hidden is None and visibility.scan_incomplete(scan):
+        return 0, Text("the set is not readable, so the kernel's count of its waiters is hidden "
+                       "too: waiters among the processes that could not be inspected are not shown",
+                       style=ctx.muted)
+    return 0, None
 
 
 def waiter_entry(w: Waiter, ctx: Context, queued_types: Sequence[int] | None = None) -> Group:

@@ -13,6 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ipcscope import visibility
 from ipcscope.format import human_size, mode_string, percent
 from ipcscope.model import MsgQueue, SemSet, ShmSegment, SysvObject, format_key, format_perms
 from ipcscope.ui.render.gauge import bar
@@ -65,7 +66,7 @@ def sysv_perm(obj: SysvObject, ctx: Context, original_key: int | None = None) ->
 
 def shm_state(shm: ShmSegment, ctx: Context) -> Table:
     scan = ctx.snapshot.processes
-    original = scan.original_keys.get(shm.id) if scan else None
+    original = scan.original_key(shm) if scan else None
     status: list[Text] = []
     if shm.dest:
         text = Text("marked for destruction; freed at the last detach", style=ctx.style("text-warning"))
@@ -82,7 +83,11 @@ def shm_state(shm: ShmSegment, ctx: Context) -> Table:
     else:
         procs = len(scan.holders_of(shm.ref))
         attached.append(f" · {procs} process{'es' if procs != 1 else ''} (from maps)")
-        if procs != shm.nattch:
+        hidden = visibility.hidden_attachments(shm, scan)
+        if hidden:
+            attached.append(f" · {hidden} {visibility.unseen_to(scan, ctx.snapshot.environment.is_root)}",
+                            style=ctx.style("text-warning"))
+        elif procs != shm.nattch:
             attached.append("; nattch counts attachments (forks, repeated shmat, split mappings)",
                             style=ctx.muted)
     return facts([

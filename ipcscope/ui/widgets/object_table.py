@@ -29,8 +29,7 @@ from ipcscope.model import IpcObject, Kind, ProcessScan
 from ipcscope.ui.render.columns import (
     COLUMNS,
     DEFAULT_SORT,
-    HAS_HOLDERS,
-    HAS_WAITERS,
+    NS,
     Cell,
     Column,
     RowContext,
@@ -38,6 +37,7 @@ from ipcscope.ui.render.columns import (
     filter_text,
     pids_touching,
     row_tone,
+    scan_counts,
 )
 
 #: Row states besides "normal".
@@ -124,7 +124,7 @@ class ObjectTable(DataTable):
         self._scan: ProcessScan | None = None
         #: live objects by row key, and their (attached, waiters) counts from the process scan
         self._objects: dict[str, IpcObject] = {}
-        self._counts: dict[str, tuple[int | None, int | None]] = {}
+        self._counts: dict[str, tuple[int | None, int | None, bool, bool]] = {}
         #: row key -> when it first appeared (only rows that appeared after the first load)
         self._born: dict[str, float] = {}
         #: row key -> (last known object, when it vanished)
@@ -137,6 +137,8 @@ class ObjectTable(DataTable):
         self._now = 0.0
         self._tone_styles: dict[str, Style] = {}
         self._cells_written = False
+        #: namespace inode -> name, in the All namespaces view (the NS column); None otherwise
+        self.namespace_names: dict[int, str] | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -155,7 +157,7 @@ class ObjectTable(DataTable):
         """Live objects that pass the filter."""
         if not self.filter:
             return len(self._objects)
-        return sum(1 for obj in self._objects.values() if self._matches(obj))
+        return sum(1 for key, obj in self._objects.items() if self._matches(obj))
 
     @property
     def cursor_key(self) -> str | None:
@@ -178,12 +180,15 @@ class ObjectTable(DataTable):
     def apply(self, objects: Sequence[IpcObject], scan: ProcessScan | None, now: float) -> None:
         """Show `objects` (this kind's objects of a new snapshot) as a difference to what is shown."""
         kind, ident = self.kind, self._ident
-        fresh = {f"{kind}:{ident(obj)}": obj for obj in objects}  # == obj.ref.row_key, 4x cheaper
+        if objects and objects[0].ns is not None:  # other namespaces: ids repeat, keys say whose
+            fresh = {obj.ref.row_key: obj for obj in objects}
+        else:
+            fresh = {f"{kind}:{ident(obj)}": obj for obj in objects}  # == obj.ref.row_key, 4x cheaper
         self._replace_objects(fresh, now)
         self._scan = scan
         counts = {key: self._counts[key] for key in self._gone if key in self._counts}
         if scan is not None:  # without a scan every row counts (None, None): the default
-            counts.update((key, self._scan_counts(key, scan)) for key in fresh)
+            counts.update((key, scan_counts(kind, key, obj, scan)) for key, obj in fresh.items())
         self._counts = counts
         self._loaded = True
         self._sync(now)
@@ -212,6 +217,24 @@ class ObjectTable(DataTable):
         if not deadlines:
             return None
         return max(0.0, min(deadlines) - now)
+
+    def reset(self, namespace_names: dict[int, str] | None) -> None:
+        """Start afresh for another namespace choice: every row key changes, so nothing lingers
+        or shows as new; the NS column leads the table when `namespace_names` is given."""
+        self.namespace_names = namespace_names
+        spec = COLUMNS[self.kind]
+        wanted = (NS, *spec) if namespace_names is not None else spec
+        keep_sort = self.sort_column if any(c.key == self.sort_column for c in wanted) else DEFAULT_SORT[self.kind]
+        self._objects, self._counts, self._born, self._gone = {}, {}, {}, {}
+        self._signatures, self._cells, self._loaded = {}, {}, False
+        if wanted != self.spec:
+            self.spec = wanted
+            self.sort_column = keep_sort
+            self.clear(columns=True)
+            for column in self.spec:
+                self.add_column(self._header(column), key=column.key, width=self._width(column))
+        else:
+            self.clear()
 
     def set_filter(self, text: str) -> None:
         text = text.strip().lower()
@@ -290,14 +313,17 @@ class ObjectTable(DataTable):
             # (kernel ids grow, so new SysV objects usually belong at the end of an id sort).
             tail = self._sort_key(self._last_sort_cell()) if self.row_count else None
             for key, (obj, state) in wanted.items():
-                counts = self._counts.get(key, (None, None))
+                counts = self._counts.get(key, (None, None, False, False))
                 # vars(): the probe returns new-but-equal objects each poll; comparing their field
                 # dicts (C) is several times faster than the dataclass __eq__ (field tuples).
                 signature = (signature_of(obj), counts, state, day)
                 old = self._signatures.get(key)
                 if old == signature:
                     continue
-                context = RowContext(attached=counts[0], waiters=counts[1], now=now)
+                names = self.namespace_names
+                context = RowContext(attached=counts[0], waiters=counts[1], now=now,
+                                     attached_partial=counts[2], waiters_partial=counts[3],
+                                     namespace=names.get(obj.ns) if names is not None else None)  # type: ignore[arg-type]
                 cells = tuple(column.cell(obj, context) for column in self.spec)
                 look = (state, REMOVED if state == REMOVED else self._tone_of(obj))
                 if old is None:
@@ -489,11 +515,6 @@ class ObjectTable(DataTable):
     def _matches(self, obj: IpcObject) -> bool:
         if self._filter_pid is not None:
             return self._filter_pid in pids_touching(self._scan, obj.ref.row_key)
+        if self.namespace_names is not None and self.filter in self.namespace_names.get(obj.ns, "").lower():  # type: ignore[arg-type]
+            return True
         return self.filter in filter_text(obj)
-
-    def _scan_counts(self, key: str, scan: ProcessScan | None) -> tuple[int | None, int | None]:
-        if scan is None:
-            return (None, None)
-        attached = len(scan.holders_of(key)) if self.kind in HAS_HOLDERS else None
-        waiters = len(scan.waiters_of(key)) if self.kind in HAS_WAITERS else None
-        return (attached, waiters)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from ipcscope.format import human_size, percent
 from ipcscope.model import KIND_TITLES, KINDS, LimitRow, Snapshot
 from ipcscope.ui.render.gauge import bar, theme_color, usage_level
+from ipcscope.ui.render.texts import hidden_details
 
 LIMIT_COLUMNS = ("RESOURCE", "DESCRIPTION", "USED", "LIMIT", "USE%")
 COUNT_COLUMNS = ("KIND", "OBJECTS", "TOTALS")
@@ -139,16 +140,7 @@ def count_rows(snapshot: Snapshot) -> dict[str, tuple[object, ...]]:
 
 def notes(snapshot: Snapshot) -> Text:
     """Warnings, and what the process scan could not see; "No warnings." when all is well."""
-    lines = list(snapshot.warnings)
-    scan = snapshot.processes
-    if scan is None:
-        lines.append("Process scan not available yet: holders and waiters are not known.")
-    else:
-        # The scanner's notes say why processes were not inspected (other users, a security
-        # module, another namespace); a reason of our own could be wrong, e.g. for root.
-        lines.extend(scan.notes)
-        if scan.denied and not scan.notes:
-            lines.append(f"{scan.denied} process(es) could not be inspected: holders and waiters may be missing.")
+    lines = hidden_details(snapshot)
     if not lines:
         return Text("No warnings.", style="italic")
     text = Text("Warnings\n", style="bold")

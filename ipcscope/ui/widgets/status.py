@@ -32,9 +32,11 @@ class StatusHeader(Horizontal):
         yield Static(id="rate")
 
     def show(self, environment: Environment | None, *, interval: float, paused: bool,
-             read_only: bool) -> None:
+             read_only: bool, namespace: str | None = None) -> None:
+        """`namespace`: what is shown when it is not ipcscope's own namespace ("All namespaces
+        (5)", "ipc:[4026532179] (db)"); it then replaces the own namespace's inode."""
         # Called on every poll: only touch the widgets (and cause a repaint) when something changed.
-        state = (environment, interval, paused, read_only)
+        state = (environment, interval, paused, read_only, namespace)
         if state == self._shown:
             return
         self._shown = state
@@ -44,7 +46,9 @@ class StatusHeader(Horizontal):
             who = "root" if environment.is_root else "not root"
             where.append(f"  {environment.hostname or '?'}", style="bold")
             where.append(f"  {environment.user or environment.uid} ({who})")
-            if environment.ipc_namespace:
+            if namespace is not None:
+                where.append(f"  {namespace}", style="bold")
+            elif environment.ipc_namespace:
                 where.append(f"  {environment.ipc_namespace}", style="dim")
         if read_only:
             where.append("  read-only", style="bold")
