@@ -5,7 +5,7 @@
 Runs `ipcscope --demo` headless (App.run_test, animations off) and reports medians of:
 - start: from run_test() until the last frame before the app goes idle (the screen has settled:
   data shown, footer built, focus set), wall and CPU time;
-- switch: from a key press (2, 3, ... 7, 1) until the last frame it causes, and the CPU time
+- switch: from a key press (2, 3, ... 8, 1) until the last frame it causes, and the CPU time
   until the app is idle again.
 
 Frames are timed where the compositor hands them to the driver (App._display), so Pilot's
@@ -37,7 +37,7 @@ from ipcscope.ui.app import IpcScopeApp  # noqa: E402
 from ipcscope.ui.demo_app import demo_app  # noqa: E402
 
 #: the view keys, ending where the app starts (shm)
-KEYS = "2345671"
+KEYS = "23456781"
 
 
 def record_frames(app: IpcScopeApp) -> list[float]:

@@ -3,7 +3,8 @@
 It shows every situation the app must render: a busy segment, a segment marked for destruction but
 still attached, a locked one, an IPC_PRIVATE orphan, a nearly full queue with blocked senders, a
 receiver waiting for a type nobody sent, a semaphore set with waiters (one stopped), a set this user
-may not read, and POSIX objects of each kind. Times are fixed around DEMO_NOW; PIDs are made up.
+may not read, and POSIX objects of each kind; and the channels between processes (see
+demo_channels). Times are fixed around DEMO_NOW; PIDs and inodes are made up.
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ from ipcscope.blind_spots import AccessFacts, Refusal, blind_spots
 from ipcscope.core.constants import SEM_UNDO
 from ipcscope.model import (
     KINDS,
+    BlockedTask,
+    Channel,
+    ChannelEnd,
+    ChannelScan,
     Environment,
+    Fifo,
+    InetSocket,
     IpcNamespace,
     IpcObject,
     Kind,
     LimitRow,
     Limits,
     MsgQueue,
+    Pipe,
     PosixQueue,
     PosixSemaphore,
     PosixShm,
@@ -33,6 +41,7 @@ from ipcscope.model import (
     SemSet,
     ShmSegment,
     Snapshot,
+    UnixSocket,
     Waiter,
 )
 
@@ -154,9 +163,134 @@ _ALIVE = (
     ProcessRef(4521, "transfer_a", 1000, "alice"), ProcessRef(4522, "transfer_b", 1000, "alice"),
     ProcessRef(4350, "dispatcher", 1000, "alice"), ProcessRef(4700, "notifier", 1000, "alice"),
     ProcessRef(4301, "submit", 1000, "alice"), ProcessRef(1345, "postgres", 105, "postgres"),
+    # the channels' processes (demo_channels)
+    ProcessRef(4800, "pipeline", 1000, "alice"), ProcessRef(4801, "wc", 1000, "alice"),
+    ProcessRef(4821, "logship", 0, "root"), ProcessRef(4830, "make", 1000, "alice"),
+    ProcessRef(4831, "cc1", 1000, "alice"), ProcessRef(4832, "cc1", 1000, "alice"),
+    ProcessRef(4840, "logger", 0, "root"), ProcessRef(4860, "appd", 0, "root"),
+    ProcessRef(4861, "appctl", 1000, "alice"), ProcessRef(4862, "appctl", 1000, "alice"),
+    ProcessRef(4864, "appctl", 1000, "alice"), ProcessRef(4870, "chromium", 1000, "alice"),
+    ProcessRef(4871, "chromium", 1000, "alice"), ProcessRef(4880, "python3", 1000, "alice"),
+    ProcessRef(4881, "curl", 1000, "alice"),
 )
 """Processes alive in the demo. Absent on purpose: 4410 (the last to lock sem 2, died holding it),
 2960/2966 (creator and last user of orphan segment 5)."""
+
+
+PIPEFS = 15  # st_dev of anonymous pipes (0:15)
+RUN_DEV = 26  # tmpfs /run (0:26)
+TMP_DEV = 2049  # /tmp on the root disk (8:1)
+
+
+def _end(pid: int, comm: str, fd: int, mode: str, uid: int = 1000) -> ChannelEnd:
+    return ChannelEnd(pid, comm, fd, mode, uid)  # type: ignore[arg-type]
+
+
+def _blocked(pid: int, comm: str, op: str, fd: int | None, ago: int, uid: int = 1000,
+             mode: str | None = None) -> BlockedTask:
+    return BlockedTask(pid, pid, comm, op, fd, since=DEMO_NOW - ago, uid=uid, mode=mode)  # type: ignore[arg-type]
+
+
+def demo_channels() -> ChannelScan:
+    """Channels between the demo's processes, each a situation the Channels view must show:
+
+    - pipe 31337: `wc` reads its stdin but kept a copy of the write end after fork, so it never
+      sees EOF (its parent wrote and closed its own end long ago);
+    - pipe 31340: full (64K of 64K); `appd` is blocked writing its log to `logship`, which stopped
+      reading; so appd accepts nobody: its listener /run/app.sock has a full backlog, one client
+      waits in it and one more is blocked in connect();
+    - pipe 31346: make's jobserver, one pipe with six ends (a row shows the first and "+2");
+    - FIFO /run/logd/in.fifo: `logger` is blocked in open() for writing, no reader ever came;
+    - FIFO /tmp/lab/fifo: on disk, opened by nobody;
+    - a UNIX stream connection to /run/app.sock with 12K that appd does not read;
+    - a socketpair between two chromium processes;
+    - a TCP listener and one connection on 127.0.0.1:8080 (python3 -m http.server and curl).
+    """
+    pipes = (
+        Pipe(31337, PIPEFS, ends=(_end(4801, "wc", 0, "r"), _end(4801, "wc", 4, "w")),
+             blocked=(_blocked(4801, "wc", "read", 0, 300),), queued=0, capacity=65536),
+        Pipe(31340, PIPEFS, ends=(_end(4860, "appd", 9, "w", 0), _end(4821, "logship", 0, "r", 0)),
+             blocked=(_blocked(4860, "appd", "write", 9, 95, 0),), queued=65536, capacity=65536),
+        Pipe(31346, PIPEFS, ends=(_end(4830, "make", 3, "r"), _end(4830, "make", 4, "w"),
+                                  _end(4831, "cc1", 3, "r"), _end(4831, "cc1", 4, "w"),
+                                  _end(4832, "cc1", 3, "r"), _end(4832, "cc1", 4, "w")),
+             queued=3, capacity=65536),
+    )
+    fifos = (
+        Fifo("/run/logd/in.fifo", 40010, RUN_DEV,
+             blocked=(_blocked(4840, "logger", "open", None, 42, 0, mode="w"),), queued=0),
+        Fifo("/tmp/lab/fifo", 40020, TMP_DEV, queued=0),
+    )
+    unix = (
+        UnixSocket(7001, "stream", "listen", name="/run/app.sock", queued=0, pending=1, backlog=1,
+                   pending_peers=(7021,), uid=0, ends=(_end(4860, "appd", 5, "rw", 0),)),
+        UnixSocket(7003, "stream", "connected", peer=7004, queued=0, uid=1000,
+                   ends=(_end(4861, "appctl", 3, "rw"),),
+                   blocked=(_blocked(4861, "appctl", "recv", 3, 90),)),
+        UnixSocket(7004, "stream", "connected", name="/run/app.sock", peer=7003, queued=12288, uid=0,
+                   ends=(_end(4860, "appd", 7, "rw", 0),)),
+        UnixSocket(7021, "stream", "connected", queued=0, uid=1000, ends=(_end(4862, "appctl", 3, "rw"),),
+                   blocked=(_blocked(4862, "appctl", "recv", 3, 60),)),
+        UnixSocket(7025, "stream", "connecting", queued=0, uid=1000,
+                   ends=(_end(4864, "appctl", 3, "rw"),),
+                   blocked=(_blocked(4864, "appctl", "connect", 3, 20),)),
+        UnixSocket(7101, "stream", "connected", peer=7102, queued=0, uid=1000,
+                   ends=(_end(4870, "chromium", 14, "rw"),)),
+        UnixSocket(7102, "stream", "connected", peer=7101, queued=0, uid=1000,
+                   ends=(_end(4871, "chromium", 3, "rw"),)),
+    )
+    inet = (
+        InetSocket(9001, "tcp", "127.0.0.1:8080", None, "listen", queued=0, pending=0, backlog=5,
+                   uid=1000, ends=(_end(4880, "python3", 3, "rw"),)),
+        InetSocket(9002, "tcp", "127.0.0.1:8080", "127.0.0.1:51234", "established", peer=9003,
+                   queued=0, uid=1000, ends=(_end(4880, "python3", 4, "rw"),)),
+        InetSocket(9003, "tcp", "127.0.0.1:51234", "127.0.0.1:8080", "established", peer=9002,
+                   queued=0, uid=1000, ends=(_end(4881, "curl", 5, "rw"),),
+                   blocked=(_blocked(4881, "curl", "recv", 5, 3),)),
+    )
+    # one thread each (wc cannot write the pipe it is blocked reading); appd has a pool of four
+    threads = dict.fromkeys((4801, 4821, 4830, 4831, 4832, 4861, 4862, 4864, 4870, 4871, 4880, 4881), 1)
+    threads[4860] = 4
+    return ChannelScan(pipes=pipes, fifos=fifos, unix=unix, inet=inet, threads=threads)
+
+
+def channels_seen_by(scan: ChannelScan, uid: int) -> ChannelScan:
+    """What a user who is not root sees of `scan`: other users' descriptors and blocked tasks are
+    missing (counted in hidden_ends); a pipe whose every end is hidden is not found at all, and
+    bytes queued in a pipe are measured only through a descriptor of one's own processes. Sockets
+    are all listed (sock_diag shows them), without the owners that cannot be named."""
+    hidden = 0
+
+    def own(ends: tuple[ChannelEnd, ...]) -> tuple[ChannelEnd, ...]:
+        nonlocal hidden
+        kept = tuple(e for e in ends if e.uid == uid)
+        hidden += len(ends) - len(kept)
+        return kept
+
+    def visible_blocked(tasks: tuple[BlockedTask, ...]) -> tuple[BlockedTask, ...]:
+        return tuple(t for t in tasks if t.uid == uid)
+
+    pipes = []
+    for pipe in scan.pipes:
+        ends = own(pipe.ends)
+        if ends:
+            pipes.append(replace(pipe, ends=ends, blocked=visible_blocked(pipe.blocked)))
+    fifos = []
+    for fifo in scan.fifos:
+        ends = own(fifo.ends)
+        if ends or not fifo.ends:
+            measured = fifo.queued if ends == fifo.ends else None
+            fifos.append(replace(fifo, ends=ends, blocked=visible_blocked(fifo.blocked), queued=measured,
+                                 capacity=fifo.capacity if measured is not None else None))
+    unix = tuple(replace(s, ends=own(s.ends), blocked=visible_blocked(s.blocked)) for s in scan.unix)
+    inet = tuple(replace(s, ends=own(s.ends), blocked=visible_blocked(s.blocked)) for s in scan.inet)
+    notes = (f"{hidden} descriptors of other users' processes could not be inspected: their pipes "
+             "are not listed and their sockets show no owner. Run as root to see them.",)
+    every: list[Channel] = [*pipes, *fifos, *unix, *inet]
+    threads = {pid: n for pid, n in scan.threads.items()
+               if any(e.pid == pid for c in every for e in c.ends)}
+    return ChannelScan(pipes=tuple(pipes), fifos=tuple(fifos), unix=unix, inet=inet, hidden_ends=hidden,
+                       notes=notes if hidden else (), threads=threads, complete=not hidden)
 
 
 def demo_processes() -> ProcessScan:
@@ -207,6 +341,7 @@ def demo_processes() -> ProcessScan:
         denied=0,
         scanned=212,
         processes={p.pid: p for p in _ALIVE},
+        channels=demo_channels(),
     )
 
 
@@ -241,7 +376,7 @@ def demo_snapshot(*, root: bool = True, mqueue: bool = True, empty: bool = False
                         "run as root or as its owner to see them.")
     scan = demo_processes() if processes and not empty else None
     if scan is not None and not root:
-        scan = seen_by(scan, 1000, others=14)
+        scan = replace(seen_by(scan, 1000, others=14), channels=channels_seen_by(demo_channels(), 1000))
     return Snapshot(
         taken_at=DEMO_NOW,
         limits=demo_limits(),

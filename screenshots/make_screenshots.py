@@ -27,6 +27,8 @@ SHOTS: dict[str, tuple[tuple[str, ...], str]] = {
     "sem": (("3",), "Semaphore sets: values, waiters and what each waits for"),
     "pmq": (("4",), "POSIX message queues"),
     "findings": (("7",), "Findings: the doctor's diagnosis, each jumping to its object"),
+    "channels": (("8", "down"), "Channels: pipes, FIFOs and sockets, both ends in one row, what is "
+                                "queued and who is blocked"),
     "filter": (("1", "slash", *"alice", "enter"), "Filtering as you type"),
     "help": (("question_mark",), "Every key, generated from the bindings"),
 }

@@ -25,6 +25,7 @@ from ipcscope.actions.base import (
     request_from_json,
 )
 from ipcscope.actions.fields import IPC_NOWAIT, SEM_UNDO, format_semop, parse_semop
+from ipcscope.actions.fifo import FifoRead, FifoRemove, FifoWrite, MakeFifo
 from ipcscope.actions.limits import ActionLimits, read_limits
 from ipcscope.actions.posix import (
     CreatePosixQueue,
@@ -43,6 +44,8 @@ from ipcscope.actions.results import (
     Created,
     DataRead,
     Done,
+    FifoData,
+    FifoWritten,
     Peeked,
     PeekedMessage,
     Received,
@@ -57,6 +60,7 @@ from ipcscope.actions.sysv_shm import CreateShm, ShmLock, ShmRead, ShmUnlock, Sh
 __all__ = [
     "ACTIONS", "ActionLimits", "ActionResult", "Created", "CreateMsg", "CreatePosixQueue",
     "CreatePosixSem", "CreatePosixShm", "CreateSem", "CreateShm", "DataRead", "Done", "FieldSpec",
+    "FifoData", "FifoRead", "FifoRemove", "FifoWrite", "FifoWritten", "MakeFifo",
     "IPC_NOWAIT", "MsgPeek", "MsgReceive", "MsgSend", "Peeked", "PeekedMessage", "PosixMqReceive",
     "PosixMqSend", "PosixSemPost", "PosixSemTryWait", "PosixSemWait", "PosixShmRead",
     "PosixShmWrite", "Preview", "Received", "Remove", "Request", "SEM_UNDO", "SemOp", "SemValue",

@@ -41,7 +41,9 @@ def _parse_kind(text: str) -> Kind:
 
 
 def read_kind(reader: FieldReader) -> Kind:
-    target_kind = reader.target.kind if reader.target is not None else None
+    target_kind = getattr(reader.target, "kind", None)
+    if target_kind not in KINDS:  # a channel: these actions do not apply to it
+        target_kind = None
     return reader.get("kind", _parse_kind, target_kind or REQUIRED)
 
 

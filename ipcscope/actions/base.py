@@ -20,7 +20,7 @@ from ipcscope.actions.fields import FieldReader
 from ipcscope.actions.limits import ActionLimits, read_limits
 from ipcscope.actions.results import ActionResult
 from ipcscope.core.errors import ValidationError
-from ipcscope.model import IpcObject, Kind, ObjectRef, SemOpSpec
+from ipcscope.model import AnyKind, Channel, IpcObject, Kind, ObjectRef, SemOpSpec
 
 R = TypeVar("R", bound="Request")
 
@@ -52,7 +52,7 @@ class Request:
 
     action: ClassVar[str] = ""
     title: ClassVar[str] = ""
-    kind: ClassVar[Kind | None] = None
+    kind: ClassVar[AnyKind | None] = None
     changes: ClassVar[bool] = True
     form: ClassVar[tuple[FieldSpec, ...]] = ()
 
@@ -73,7 +73,7 @@ class Request:
 
     @classmethod
     def parse(cls: type[R], fields: Mapping[str, Any], *, limits: ActionLimits | None = None,
-              target: IpcObject | None = None) -> R:
+              target: IpcObject | Channel | None = None) -> R:
         """A validated request from raw strings, or ValidationError(message, field).
 
         `target` is the object the form was opened on (nsems, size and id come from it when
@@ -188,7 +188,7 @@ class Preview:
 
 
 def preview(action: str | type[Request], fields: Mapping[str, Any], *,
-            limits: ActionLimits | None = None, target: IpcObject | None = None) -> Preview:
+            limits: ActionLimits | None = None, target: IpcObject | Channel | None = None) -> Preview:
     """The live preview of a form. Never raises, whatever is typed."""
     name = action if isinstance(action, str) else action.action
     try:

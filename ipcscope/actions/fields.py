@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 from ipcscope.actions.limits import SEMVMX, ActionLimits
 from ipcscope.core.errors import ValidationError
-from ipcscope.model import IpcObject, SemOpSpec
+from ipcscope.model import Channel, IpcObject, SemOpSpec
 
 T = TypeVar("T")
 
@@ -269,7 +269,7 @@ class FieldReader:
     can still be rendered with the good parts.
     """
 
-    def __init__(self, fields: Mapping[str, Any], limits: ActionLimits, target: IpcObject | None = None,
+    def __init__(self, fields: Mapping[str, Any], limits: ActionLimits, target: IpcObject | Channel | None = None,
                  *, strict: bool = True) -> None:
         self.fields = fields
         self.limits = limits

@@ -165,8 +165,43 @@ class SemValue(ActionResult):
         return f"{self.text or 'ok'}{after}"
 
 
+@dataclass(frozen=True)
+class FifoData(ActionResult):
+    """What one read() of a FIFO returned; empty with `eof` when no writer is left."""
+
+    tag: ClassVar[str] = "fifo-data"
+    path: str = ""
+    data: bytes = b""
+    eof: bool = False
+
+    def describe(self) -> str:
+        if self.eof:
+            return f"end of file: nothing queued in {self.path} and no process has it open for writing"
+        return f"read {len(self.data)} bytes from {self.path}: {preview_text(self.data)}"
+
+
+@dataclass(frozen=True)
+class FifoWritten(ActionResult):
+    """What write() took, out of what was asked, and how much the FIFO holds now."""
+
+    tag: ClassVar[str] = "fifo-written"
+    path: str = ""
+    length: int = 0
+    requested: int = 0
+    #: bytes in the FIFO right after (FIONREAD), None if unknown
+    queued: int | None = None
+
+    def describe(self) -> str:
+        text = f"wrote {self.length} bytes to {self.path}"
+        if self.length < self.requested:
+            text = f"wrote {self.length} of {self.requested} bytes to {self.path} (no room for the rest)"
+        if self.queued is not None:
+            text += f"; {self.queued} bytes now queued, waiting for a reader"
+        return text
+
+
 RESULT_TYPES: dict[str, type[ActionResult]] = {
-    cls.tag: cls for cls in (Done, Created, DataRead, Written, Received, Peeked, SemValue)
+    cls.tag: cls for cls in (Done, Created, DataRead, Written, Received, Peeked, SemValue, FifoData, FifoWritten)
 }
 
 

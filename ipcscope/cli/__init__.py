@@ -20,6 +20,7 @@ from ipcscope.core.errors import IpcError, ValidationError
 SUBCOMMAND_MODULES = (
     "ipcscope.cli.list_cmd",
     "ipcscope.cli.actions_cmd",
+    "ipcscope.cli.fifo_cmd",
     "ipcscope.cli.doctor_cmd",
     "ipcscope.cli.ns_cmd",
     "ipcscope.cli.lab_cmd",
@@ -39,6 +40,7 @@ COMMAND_MODULES = {
          "rm", "shm", "setqbytes", "post", "wait", "trywait"),
         "ipcscope.cli.actions_cmd",
     ),
+    "mkfifo": "ipcscope.cli.fifo_cmd",
     "doctor": "ipcscope.cli.doctor_cmd",
     "ns": "ipcscope.cli.ns_cmd",
     "lab": "ipcscope.cli.lab_cmd",

@@ -1,4 +1,5 @@
 """The action panels on the command line: create, send, recv, peek, semop, setval, read, write, chmod, rm...
+(`read fifo`, `write fifo` and `rm fifo` are handed to ipcscope.cli.fifo_cmd.)
 
 Every subcommand turns its arguments into the same request the UI builds (ipcscope.actions), so
 validation, the C call and the errors are identical. Bad input: one line on stderr, exit 2.
@@ -29,7 +30,7 @@ OPTION_NAMES = {"key": "--key", "size": "--size", "mode": "--mode", "nsems": "--
                 "values": "--values", "maxmsg": "--maxmsg", "msgsize": "--msgsize",
                 "type": "--type", "priority": "--priority", "timeout": "--timeout",
                 "offset": "--offset", "length": "--length", "maxsize": "--maxsize",
-                "index": "--index", "value": "--value"}
+                "index": "--index", "value": "--value", "bytes": "--bytes"}
 
 
 class Refused(Exception):
@@ -80,18 +81,25 @@ def register(subparsers: Any) -> None:
     setval.add_argument("value", nargs="?", metavar="VALUE")
     setval.add_argument("--all", metavar="V1,V2,...", help="SETALL: one value per semaphore")
 
-    read = _leaf(subparsers, "read", "read shared memory: ID (System V) or /NAME (POSIX)", _handle_read)
-    read.add_argument("target", metavar="ID|/NAME")
+    read = _leaf(subparsers, "read", "read shared memory: ID (System V) or /NAME (POSIX); "
+                 "or a FIFO: read fifo PATH", _handle_read)
+    read.add_argument("target", metavar="ID|/NAME|fifo")
+    read.add_argument("path", nargs="?", metavar="PATH", help="the FIFO's path (after 'fifo')")
     read.add_argument("--offset", help="start here (bytes, default 0)")
     read.add_argument("--length", help="bytes to read (default: to the end)")
+    read.add_argument("--bytes", help="FIFO: at most this many bytes, in one read() (default 64K)")
     read.add_argument("--raw", action="store_true", help="write the bytes to stdout, no hex dump")
+    _wait_options(read, "FIFO: wait for a writer and for data (default: O_NONBLOCK, never waits)")
 
-    write = _leaf(subparsers, "write", "write to shared memory: ID (System V) or /NAME (POSIX)",
-                  _handle_write)
-    write.add_argument("target", metavar="ID|/NAME")
-    write.add_argument("text", metavar="TEXT", help='text, or "hex:00ff..." (or --hex)')
+    write = _leaf(subparsers, "write", "write to shared memory: ID (System V) or /NAME (POSIX); "
+                  "or to a FIFO: write fifo PATH DATA", _handle_write)
+    write.add_argument("target", metavar="ID|/NAME|fifo")
+    write.add_argument("text", metavar="TEXT|PATH", help='text, or "hex:00ff..." (or --hex); after '
+                       "'fifo': the FIFO's path")
+    write.add_argument("data", nargs="?", metavar="DATA", help="after 'fifo PATH': what to write")
     write.add_argument("--offset", help="bytes from the start (default 0)")
-    write.add_argument("--hex", action="store_true", help="TEXT is hex digits")
+    write.add_argument("--hex", action="store_true", help="TEXT (or DATA) is hex digits")
+    _wait_options(write, "FIFO: wait for a reader and for room (default: O_NONBLOCK: ENXIO without a reader)")
 
     chmod = _leaf(subparsers, "chmod", "change an object's permission bits", _handle_chmod)
     chmod.add_argument("kind", choices=ALL_KINDS, metavar="KIND")
@@ -105,8 +113,8 @@ def register(subparsers: Any) -> None:
 
     remove = _leaf(subparsers, "rm", "remove one object (asks first; --yes to skip the question)",
                    _handle_rm)
-    remove.add_argument("kind", choices=ALL_KINDS, metavar="KIND")
-    remove.add_argument("target", metavar="ID|/NAME")
+    remove.add_argument("kind", choices=(*ALL_KINDS, "fifo"), metavar="KIND")
+    remove.add_argument("target", metavar="ID|/NAME|PATH")
     remove.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
 
     shm = subparsers.add_parser("shm", help="SHM_LOCK / SHM_UNLOCK a System V segment")
@@ -414,6 +422,11 @@ def _handle_setval(args: argparse.Namespace) -> int:
 def _handle_read(args: argparse.Namespace) -> int:
     from ipcscope import actions
 
+    if args.target == "fifo":
+        from ipcscope.cli.fifo_cmd import handle_read
+
+        return handle_read(args)
+    _shm_only(args, ("PATH", args.path is not None), ("--bytes", args.bytes is not None))
     fields = {"offset": args.offset, "length": args.length}
     output = _raw_output if args.raw else _hexdump_output
     if _is_posix(args.target):
@@ -442,11 +455,23 @@ def hexdump(data: bytes, offset: int = 0, width: int = 16) -> list[str]:
 def _handle_write(args: argparse.Namespace) -> int:
     from ipcscope import actions
 
+    if args.target == "fifo":
+        from ipcscope.cli.fifo_cmd import handle_write
+
+        return handle_write(args)
+    _shm_only(args, ("DATA", args.data is not None))
     fields = {"offset": args.offset, "data": args.text, "hex": args.hex}
     if _is_posix(args.target):
         return _execute(args, actions.PosixShmWrite, {**fields, "name": args.target})
     return _execute(args, actions.ShmWrite, {**fields, "id": args.target},
                     target=_sysv_target("shm", args.target, args))
+
+
+def _shm_only(args: argparse.Namespace, *given: tuple[str, bool]) -> None:
+    """Arguments of the FIFO forms are refused for shared memory, not silently ignored."""
+    for name, present in (*given, ("--wait", bool(args.wait)), ("--timeout", args.timeout is not None)):
+        if present:
+            _reject(name, f"applies to FIFOs only ({args.command} fifo PATH ...)")
 
 
 def _ident_field(kind: str, target: str) -> dict[str, str]:
@@ -507,6 +532,10 @@ def _handle_rm(args: argparse.Namespace) -> int:
     from ipcscope.core.errors import IpcError
     from ipcscope.model import KINDS, Snapshot
 
+    if args.kind == "fifo":
+        from ipcscope.cli.fifo_cmd import handle_rm
+
+        return handle_rm(args)
     if getattr(args, "read_only", False):
         raise Refused("read-only mode: rm would change IPC objects")
     from ipcscope.actions.in_namespace import where_text

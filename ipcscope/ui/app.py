@@ -29,8 +29,9 @@ from textual.widgets import Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ipcscope.actions.runner import OperationRunner
-from ipcscope.model import KINDS, Snapshot
+from ipcscope.model import CHANNEL_KINDS, KINDS, Snapshot
 from ipcscope.probe.procinfo import ProcessInfo
+from ipcscope.ui.app_channels import CHANNEL_ACTIONS, CHANNEL_BINDINGS, CHANNEL_CHANGING, AppChannels
 from ipcscope.ui.app_labs import LAB_ACTIONS, LAB_BINDINGS, AppLabs
 from ipcscope.ui.app_namespaces import NAMESPACE_ACTIONS, NAMESPACE_BINDINGS, AppNamespaces
 from ipcscope.ui.app_panels import (
@@ -40,6 +41,7 @@ from ipcscope.ui.app_panels import (
     AppPanels,
 )
 from ipcscope.ui.commands import JumpProvider
+from ipcscope.ui.data.channel_rows import RowCache
 from ipcscope.ui.data.findings_feed import FindingsFeed
 from ipcscope.ui.data.history import History
 from ipcscope.ui.data.sources import (
@@ -56,6 +58,7 @@ from ipcscope.ui.render.keys import KeyRow, KeySection, key_rows, table_bindings
 from ipcscope.ui.render.texts import global_notice, hidden_details
 from ipcscope.ui.screens.help import HelpScreen
 from ipcscope.ui.shell import Shell
+from ipcscope.ui.widgets.channels_view import ChannelsView
 from ipcscope.ui.widgets.detail import Peek
 from ipcscope.ui.widgets.findings import FindingsView
 from ipcscope.ui.widgets.footer import SteadyFooter
@@ -67,9 +70,9 @@ from ipcscope.ui.widgets.status import Notice, StatusHeader
 #: Short tab names, numbered like the keys that select them.
 VIEW_LABELS: dict[str, str] = {
     "overview": "Overview", "shm": "shm", "msg": "msg", "sem": "sem",
-    "pmq": "mq", "pshm": "pshm", "psem": "psem", "findings": "Findings",
+    "pmq": "mq", "pshm": "pshm", "psem": "psem", "findings": "Findings", "channels": "Channels",
 }
-VIEWS: tuple[str, ...] = ("overview", *KINDS, "findings")
+VIEWS: tuple[str, ...] = ("overview", *KINDS, "findings", "channels")
 
 #: The intervals `+` and `-` step through (seconds).
 INTERVAL_STEPS: tuple[float, ...] = (0.25, 0.5, 1, 2, 3, 5, 10, 30, 60)
@@ -80,8 +83,8 @@ MIN_SCAN_INTERVAL = 2.0
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
 
-#: Actions that change IPC objects: disabled (and hidden) under --read-only.
-CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING
+#: Actions that change IPC objects or FIFOs: disabled (and hidden) under --read-only.
+CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING | CHANNEL_CHANGING
 
 
 def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> dict[str, bool]:
@@ -91,11 +94,11 @@ def breakpoint_classes(width: int, breakpoints: Iterable[tuple[int, str]]) -> di
     return {name: name == chosen for _start, name in ordered}
 
 
-class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
+class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
     """Live view of the System V and POSIX IPC objects of this IPC namespace."""
 
     TITLE = "ipcscope"
-    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss", "findings.tcss", "labs.tcss"]
+    CSS_PATH: ClassVar = ["app.tcss", "detail.tcss", "findings.tcss", "labs.tcss", "channels.tcss"]
     COMMANDS = App.COMMANDS | {JumpProvider}
     AUTO_FOCUS = "#table-shm"  # the initial view's table, so keys work from the first frame
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
@@ -125,8 +128,12 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
                 id="app.view.psem"),
         Binding("7,exclamation_mark", "view('findings')", "Findings", show=False,
                 tooltip="Show findings: what is stuck and why", id="app.view.findings"),
+        Binding("8", "view('channels')", "Channels", show=False,
+                tooltip="Show pipes, FIFOs and sockets between processes", id="app.view.channels"),
         *LAB_BINDINGS,
-        # Last, so the footer lists the shell's keys first.
+        # Last, so the footer lists the shell's keys first (the FIFO keys, only on the Channels
+        # view, before the panels' running operations).
+        *CHANNEL_BINDINGS,
         *PANEL_BINDINGS,
     ]
 
@@ -171,6 +178,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         self._scan_timer: Timer | None = None
         self._scan_worker: Worker | None = None
         self._scan: ScanResult | None = None
+        #: the channel rows of the latest scan, built in the scan worker's thread
+        self._channel_rows = RowCache()
 
     # ------------------------------------------------------------------ layout
 
@@ -191,6 +200,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
                                    peek=self._peek)
             with TabPane(self._tab_label("findings", None), id="view-findings"):
                 yield FindingsView(id="findings")
+            with TabPane(self._tab_label("channels", 0), id="view-channels"):
+                yield ChannelsView(id="channels", process_info=self._process_info, rows=self._channel_rows)
         yield SteadyFooter()
 
     def on_mount(self) -> None:
@@ -220,8 +231,19 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
     def kind_view(self, kind: str) -> KindView:
         return self.query_one(f"#kind-{kind}", KindView)
 
+    @property
+    def channels_view(self) -> ChannelsView:
+        return self.query_one(ChannelsView)
+
+    def _table_views(self) -> list[KindView]:
+        """Every view with a table: one per kind, then the channels."""
+        return [*(self.kind_view(kind) for kind in KINDS), self.channels_view]
+
     def _active_kind_view(self) -> KindView | None:
+        """The shown view with a table (a kind's, or the channels'), or None."""
         view = self.active_view
+        if view == "channels":
+            return self.channels_view
         return self.kind_view(view) if view in KINDS else None
 
     # ------------------------------------------------------------------ polling
@@ -297,6 +319,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         generation = view_generation(source)
         result = call_abandonable(lambda: source.scan_processes(snapshot), lambda: worker.is_cancelled)
         if result is not None and not worker.is_cancelled and generation == view_generation(self.source):
+            if result.processes is not None and result.processes.channels is not None:
+                self._channel_rows.rows(result.processes.channels)  # here, not on the UI thread
             self.post_message(ScanReady(result))
 
     def forget_scan(self) -> None:
@@ -330,12 +354,21 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
                 tab = tabs.get_tab(f"view-{kind}")
                 if tab.label.markup != label:
                     tab.label = label
+            self._show_channels(snapshot, now)
             if active == "overview":  # hidden, it would only cost time; updated when shown
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
             self._show_findings(snapshot, now)
         self._schedule_expiry(now)
         self._freeze_long_lived(self._row_total())
         self.panels_snapshot_applied()
+
+    def _show_channels(self, snapshot: Snapshot, now: float) -> None:
+        view = self.channels_view
+        view.apply(snapshot, now, self.history)
+        label = self._tab_label("channels", view.table.total)
+        tab = self.query_one(TabbedContent).get_tab("view-channels")
+        if tab.label.markup != label:
+            tab.label = label
 
     def _show_findings(self, snapshot: Snapshot, now: float) -> None:
         """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
@@ -354,7 +387,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         self.jump_to(message.ref.row_key)
 
     def _row_total(self) -> int:
-        return sum(self.kind_view(kind).table.row_count for kind in KINDS)
+        return sum(view.table.row_count for view in self._table_views())
 
     def _freeze_long_lived(self, rows: int) -> None:
         """Move what is alive now (widgets, table rows) out of the garbage collector's sight.
@@ -373,7 +406,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
 
     def _schedule_expiry(self, now: float) -> None:
         """Highlights and lingering rows must end on time even if the next poll is far away."""
-        delays = [d for kind in KINDS if (d := self.kind_view(kind).table.next_expiry(now)) is not None]
+        delays = [d for view in self._table_views() if (d := view.table.next_expiry(now)) is not None]
         if self._expiry_timer is not None:
             self._expiry_timer.stop()
             self._expiry_timer = None
@@ -385,8 +418,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
             return
         now = self.clock()
         with self.batch_update():
-            for kind in KINDS:
-                self.kind_view(kind).expire(now)
+            for view in self._table_views():
+                view.expire(now)
         self._schedule_expiry(now)
 
     def _show_header(self) -> None:
@@ -403,6 +436,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
             return self.namespaces_available()
         if action in CHANGING_ACTIONS and self.read_only:
             return False
+        if action in CHANNEL_ACTIONS:
+            return self.check_channel_action(action)
         allowed = self.check_panel_action(action)
         if allowed is not True:
             return allowed
@@ -462,6 +497,9 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
     def jump_to(self, row_key: str) -> None:
         """Show the object `row_key` ("shm:3"): its view, its row (clearing a filter that hides it)."""
         kind = row_key.split(":", 1)[0]
+        if kind in CHANNEL_KINDS:
+            self._jump_to_channel(row_key)
+            return
         if kind not in KINDS:
             return
         view = self.kind_view(kind)
@@ -474,18 +512,47 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
             view.table.move_to(row_key)
         view.focus_table()
 
+    def _jump_to_channel(self, row_key: str) -> None:
+        """The channel's row in the Channels view (clearing a filter or sub-kind that hides it)."""
+        view = self.channels_view
+        table = view.table
+        if not table.has_object(row_key):
+            self.notify(f"{row_key} is not among the channels now.", severity="warning")
+            return
+        self.action_view("channels")
+        if not table.move_to(row_key):
+            if not table.shows_subkind(row_key):
+                view.set_subkind(None)
+            if not table.move_to(row_key):
+                view.clear_filter()
+                table.move_to(row_key)
+        view.focus_table()
+
+    def shows(self, row_key: str) -> bool:
+        """Whether an object or channel `row_key` is in its view now."""
+        kind = row_key.split(":", 1)[0]
+        if kind in CHANNEL_KINDS:
+            return self.channels_view.table.has_object(row_key)
+        return kind in KINDS and self.kind_view(kind).table.has_object(row_key)
+
     def show_process(self, pid: int) -> None:
         """Filter every view holding one of `pid`'s objects to "pid:N"; show the first of them."""
         from ipcscope.ui.commands import process_objects
 
         keys = process_objects(self.snapshot.processes if self.snapshot else None).get(pid, ("", []))[1]
-        kinds = list(dict.fromkeys(key.split(":", 1)[0] for key in keys))
-        if not kinds:
+        views = list(dict.fromkeys(
+            "channels" if kind in CHANNEL_KINDS else kind for kind in (key.split(":", 1)[0] for key in keys)))
+        if not views:
             self.notify(f"Process {pid} holds and waits on nothing now.", severity="warning")
             return
-        for kind in kinds:
-            self.kind_view(kind).set_filter(f"pid:{pid}")
-        self.action_view(kinds[0])
+        for view in views:
+            if view == "channels":
+                self.channels_view.set_subkind(None)
+            self._view_with_table(view).set_filter(f"pid:{pid}")
+        self.action_view(views[0])
+
+    def _view_with_table(self, view: str) -> KindView:
+        return self.channels_view if view == "channels" else self.kind_view(view)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -506,7 +573,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
     # ------------------------------------------------------------------ keys, help, palette
 
     def key_sections(self) -> tuple[KeySection, ...]:
-        shell = [binding for binding in self.BINDINGS if binding not in PANEL_BINDINGS]
+        shell = [binding for binding in self.BINDINGS
+                 if binding not in PANEL_BINDINGS and binding not in CHANNEL_BINDINGS]
         if self.namespaces_available():  # `n` (AppNamespaces' own binding) where it can act
             shell += NAMESPACE_BINDINGS
         everywhere = key_rows(self, [*shell, *App.BINDINGS])
@@ -516,6 +584,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
             KeySection("Everywhere", (*everywhere, palette)),
             KeySection("Panels", key_rows(self, PANEL_BINDINGS)),
             KeySection("Object views", key_rows(self, KindView.BINDINGS)),
+            KeySection("Channels view", key_rows(self, [*ChannelsView.BINDINGS, *CHANNEL_BINDINGS])),
             KeySection("Table", key_rows(self, table_bindings(ObjectTable))),
             KeySection("Detail pane", key_rows(self, DetailScroll.BINDINGS)),
             KeySection("Filter", (*key_rows(self, FilterBar.BINDINGS),
@@ -527,7 +596,10 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
         for bindings, target in (
             (self.BINDINGS, lambda: self),
             (KindView.BINDINGS, self._active_kind_view),
+            (ChannelsView.BINDINGS, self._active_channels_view),
         ):
+            if target() is None and bindings is ChannelsView.BINDINGS:
+                continue
             for row in key_rows(self, bindings):
                 if row.action == "quit" or not self._palette_allows(row.action, screen):
                     continue
@@ -536,6 +608,9 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppPanels):
                 title = row.detail if row.action.startswith("view(") else row.name
                 help_text = f"{row.detail}  (key: {' '.join(row.keys)})" if row.detail else f"key: {' '.join(row.keys)}"
                 yield SystemCommand(title, help_text, partial(self._run_in, target, row.action))
+
+    def _active_channels_view(self) -> ChannelsView | None:
+        return self.channels_view if self.active_view == "channels" else None
 
     def _palette_allows(self, action: str, screen: Screen) -> bool:
         """Whether `action` makes sense on `screen`, the one the palette was opened from (while the

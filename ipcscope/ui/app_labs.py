@@ -256,11 +256,10 @@ class AppLabs(App[None]):
             return
         panel.show_processes(session.processes())
         ref = session.focus()
-        if ref is not None and self._focused_step != (session.index, ref.row_key):
-            kind = ref.row_key.split(":", 1)[0]
-            if len(self.screen_stack) == 1 and self.shell.kind_view(kind).table.has_object(ref.row_key):
-                self._focused_step = (session.index, ref.row_key)
-                self.shell.jump_to(ref.row_key)
+        if (ref is not None and self._focused_step != (session.index, ref.row_key)
+                and len(self.screen_stack) == 1 and self.shell.shows(ref.row_key)):
+            self._focused_step = (session.index, ref.row_key)
+            self.shell.jump_to(ref.row_key)
         if not self._checking and time.monotonic() - self._last_check >= CHECK_EVERY:
             self._checking = True
             self._in_thread(session.check, LabChecked)

@@ -113,6 +113,9 @@ class AppPanels(App[None]):
 
     shell: Shell
 
+    def shows(self, row_key: str) -> bool:  # pragma: no cover - the shell's
+        raise NotImplementedError
+
     # ---- lifecycle
 
     def on_mount(self) -> None:
@@ -130,12 +133,13 @@ class AppPanels(App[None]):
 
     @property
     def current_kind(self) -> Kind | None:
+        """The kind of IPC object the shown view lists (None: another view, e.g. channels)."""
         view = self.shell._active_kind_view()
-        return view.kind if view is not None else None
+        return view.kind if view is not None and view.kind in KINDS else None
 
     def highlighted(self) -> IpcObject | None:
         """The object under the cursor of the visible view; None if none or it has vanished."""
-        view = self.shell._active_kind_view()
+        view = self.shell._active_kind_view() if self.current_kind is not None else None
         selected = view.table.selected() if view is not None else None
         if selected is None or selected[1]:
             return None
@@ -299,7 +303,7 @@ class AppPanels(App[None]):
     def panels_snapshot_applied(self) -> None:
         """Select an object created from a form, once the table shows it."""
         row_key = self._jump_when_shown
-        if row_key is not None and self.shell.snapshot is not None and self.shell.snapshot.find(row_key):
+        if row_key is not None and self.shell.snapshot is not None and self.shell.shows(row_key):
             self._jump_when_shown = None
             self.shell.jump_to(row_key)
 

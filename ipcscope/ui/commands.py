@@ -1,5 +1,6 @@
-"""Command palette (ctrl+p): "jump to object" across every kind, by key, id or name, and
-"Process PID comm: N objects", which filters the views down to what that process holds or waits on.
+"""Command palette (ctrl+p): "jump to object" across every kind, by key, id or name (channels by
+name, inode or the commands at their ends), and "Process PID comm: N objects", which filters the
+views down to what that process holds, waits on, or has a channel end of.
 
 The app's actions are added as system commands by IpcScopeApp.get_system_commands, from the same
 bindings the footer and the help screen use.
@@ -13,7 +14,18 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ipcscope.model import KIND_TITLES, KINDS, IpcObject, ProcessScan, SysvObject
+from ipcscope.model import (
+    CHANNEL_KINDS,
+    KIND_TITLES,
+    KINDS,
+    BlockedTask,
+    ChannelEnd,
+    IpcObject,
+    ProcessScan,
+    SysvObject,
+)
+from ipcscope.ui.data.channel_rows import ChannelRow, channel_rows
+from ipcscope.ui.render.channel_columns import end_text
 
 if TYPE_CHECKING:
     from ipcscope.ui.app import IpcScopeApp
@@ -30,8 +42,16 @@ def describe(obj: IpcObject) -> str:
     return f"{obj.kind} {obj.name}  {obj.owner}{where}"
 
 
+def describe_channel(row: ChannelRow) -> str:
+    """"pipe 31340  4860 appd fd9 → 4821 logship fd0": what a user would search a channel by."""
+    sides = [end_text(ends[0]) if ends else note for ends, note in
+             ((row.senders, row.from_note), (row.receivers, row.to_note))]
+    name = "" if row.kind == "pipe" else f" {row.name}"
+    return f"{row.label} {row.ref.ident}{name}  {sides[0]} → {sides[1]}"
+
+
 def process_objects(scan: ProcessScan | None) -> dict[int, tuple[str, list[str]]]:
-    """pid -> (command, row keys of the objects it holds or waits on, in kind order)."""
+    """pid -> (command, row keys of the objects and channels it holds or waits on, in kind order)."""
     found: dict[int, tuple[str, set[str]]] = {}
     if scan is None:
         return {}
@@ -41,7 +61,12 @@ def process_objects(scan: ProcessScan | None) -> dict[int, tuple[str, list[str]]
     for key, waiters in scan.waiters.items():
         for waiter in waiters:
             found.setdefault(waiter.pid, (waiter.comm, set()))[1].add(key)
-    order: dict[str, int] = {kind: n for n, kind in enumerate(KINDS)}
+    if scan.channels is not None:
+        for row in channel_rows(scan.channels):
+            people: list[ChannelEnd | BlockedTask] = [*row.senders, *row.receivers, *row.blocked]
+            for who in people:
+                found.setdefault(who.pid, (who.comm, set()))[1].add(row.key)
+    order: dict[str, int] = {kind: n for n, kind in enumerate((*KINDS, *CHANNEL_KINDS))}
     return {pid: (comm, sorted(keys, key=lambda k: (order.get(k.split(":", 1)[0], 99), k)))
             for pid, (comm, keys) in sorted(found.items())}
 
@@ -49,6 +74,9 @@ def process_objects(scan: ProcessScan | None) -> dict[int, tuple[str, list[str]]
 def describe_process(pid: int, comm: str, keys: list[str]) -> tuple[str, str]:
     """("Process 4417 worker: 2 objects", "sem 2, shm 1")."""
     noun = "object" if len(keys) == 1 else "objects"
+    channels = sum(1 for key in keys if key.split(":", 1)[0] in CHANNEL_KINDS)
+    if channels == len(keys):
+        noun = "channel" if channels == 1 else "channels"
     return f"Process {pid} {comm}: {len(keys)} {noun}", ", ".join(k.replace(":", " ", 1) for k in keys)
 
 
@@ -62,6 +90,10 @@ class JumpProvider(Provider):
             return
         for obj in snapshot.all_objects():
             yield f"Jump to {describe(obj)}", KIND_TITLES[obj.kind], partial(app.jump_to, obj.ref.row_key)
+        scan = snapshot.processes
+        if scan is not None and scan.channels is not None:
+            for row in channel_rows(scan.channels):
+                yield f"Jump to {describe_channel(row)}", KIND_TITLES[row.kind], partial(app.jump_to, row.key)
         for pid, (comm, keys) in process_objects(snapshot.processes).items():
             text, help_text = describe_process(pid, comm, keys)
             yield text, f"{help_text}  (filter pid:{pid})", partial(app.show_process, pid)

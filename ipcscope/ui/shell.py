@@ -26,7 +26,10 @@ class Shell(Protocol):
         """Take a snapshot now (the table then shows what an action changed)."""
 
     def jump_to(self, row_key: str) -> None:
-        """Show object `row_key` ("shm:3"): its view, its row."""
+        """Show object `row_key` ("shm:3", "pipe:4711"): its view, its row."""
+
+    def shows(self, row_key: str) -> bool:
+        """Whether a view holds the object or channel `row_key` now (so a jump would land)."""
 
     def kind_view(self, kind: str) -> KindView: ...
 

@@ -39,14 +39,16 @@ class FindingsApp(App[None]):
 
 
 async def test_enter_and_click_post_jump_to_object():
-    app = FindingsApp(demo_findings())
+    findings = demo_findings()
+    refs = [finding.object for finding in findings]
+    app = FindingsApp(findings)
     async with app.run_test(size=(120, 30)) as pilot:
         view = app.query_one(FindingsView)
-        assert view.table.row_count == 9
+        assert view.table.row_count == len(findings)
         view.table.focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert app.jumps == [ObjectRef("sem", 2)]
+        assert app.jumps == [ObjectRef("sem", 2)] == refs[:1]
         await pilot.press("down")
         await pilot.press("enter")
         await pilot.pause()
@@ -55,7 +57,7 @@ async def test_enter_and_click_post_jump_to_object():
         await pilot.press("down")
         await pilot.click(view.table, offset=(2, 3))
         await pilot.pause()
-        assert app.jumps[-1] == ObjectRef("shm", 1)
+        assert app.jumps[-1] == refs[2]
         assert len(app.jumps) == 3
 
 

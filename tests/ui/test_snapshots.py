@@ -15,7 +15,7 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "16
 
 
 @SIZES
-@pytest.mark.parametrize("view", ["0", "1", "2", "3", "4", "5", "6", "7"])
+@pytest.mark.parametrize("view", ["0", "1", "2", "3", "4", "5", "6", "7", "8"])
 def test_view(snap_compare, size, view) -> None:
     assert snap_compare(demo_app(), press=[view], terminal_size=size)
 

@@ -26,8 +26,8 @@ from ipcscope.actions.runner import Runner
 from ipcscope.model import IpcObject
 from ipcscope.ui.panels.base import ActionScreen
 
-#: fields a target object answers by itself (read_id, read_name, read_kind default to it)
-TARGET_FIELDS = frozenset({"kind", "id", "name"})
+#: fields a target object answers by itself (read_id, read_name, read_kind, read_path default to it)
+TARGET_FIELDS = frozenset({"kind", "id", "name", "path"})
 _TRUE = {"1", "yes", "true", "on", "y"}
 
 

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ipcscope.actions import ActionResult, Remove
+from ipcscope.actions import ActionResult, Remove, Request
 from ipcscope.actions.removal import ObjectChanged, RemovalPlan
 from ipcscope.core.errors import IpcError, ValidationError
 from ipcscope.model import IpcNamespace, PosixObject
@@ -58,9 +58,17 @@ class ConfirmRemove(ModalScreen[bool]):
         self.plan = plan
         self.where = where
 
+    @property
+    def verb(self) -> str:
+        """The confirming button's label: what the call does."""
+        return "Unlink" if isinstance(self.plan.expected, PosixObject) else "Remove"
+
+    def removal_request(self) -> Request:
+        """The request that removes the object as it was shown (ValidationError if it cannot)."""
+        return Remove.parse({}, target=self.plan.expected)
+
     def compose(self) -> ComposeResult:
         plan = self.plan
-        posix = isinstance(plan.expected, PosixObject)
         with Vertical(id="dialog"):
             yield Static(Text(plan.title), id="remove-title")
             yield Static(bullets(plan.consequences), id="remove-consequences")
@@ -69,7 +77,7 @@ class ConfirmRemove(ModalScreen[bool]):
             yield Static(id="remove-outcome")
             with Horizontal(id="remove-buttons"):
                 yield Button("Cancel" if plan.possible else "Close", id="cancel", compact=True)
-                yield Button("Unlink" if posix else "Remove", variant="error", id="remove",
+                yield Button(self.verb, variant="error", id="remove",
                              compact=True, disabled=not plan.possible)
 
     def on_mount(self) -> None:
@@ -96,7 +104,7 @@ class ConfirmRemove(ModalScreen[bool]):
         if self.plan.expected is None:
             return
         try:
-            request = Remove.parse({}, target=self.plan.expected)
+            request = self.removal_request()
         except ValidationError as error:
             self._say(describe_error(error))
             return
@@ -130,7 +138,7 @@ class ConfirmRemove(ModalScreen[bool]):
         elif message.result is not None:
             self._removed(message.request, message.result)
 
-    def _failed(self, request: Remove, error: IpcError | ValidationError) -> None:
+    def _failed(self, request: Request, error: IpcError | ValidationError) -> None:
         if isinstance(error, IpcError) and error.errno == errno.ESTALE:  # ObjectChanged, maybe from a helper
             text = error.message if isinstance(error, ObjectChanged) else error.explanation
             reason = text.removesuffix(": nothing removed")
@@ -140,7 +148,7 @@ class ConfirmRemove(ModalScreen[bool]):
         self.query_one("#remove", Button).disabled = False
         self._say(describe_error(error))
 
-    def _removed(self, request: Remove, result: ActionResult) -> None:
+    def _removed(self, request: Request, result: ActionResult) -> None:
         self.app.post_message(ActionDone(request, result))
         self.app.notify(result.describe(), title="Removed")
         self.dismiss(True)

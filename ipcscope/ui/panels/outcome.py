@@ -18,7 +18,7 @@ from textual.message import Message
 from ipcscope.actions import ActionResult, Request
 from ipcscope.actions.runner import InNamespace, OperationError, Runner, RunningOperation
 from ipcscope.core.errors import IpcError, ValidationError
-from ipcscope.model import IpcObject, SysvObject, format_key
+from ipcscope.model import Fifo, IpcObject, SysvObject, format_key
 
 
 class ActionDone(Message):
@@ -88,10 +88,13 @@ def run_request(request: Request, runner: Runner | None) -> Outcome:
         return Outcome(error=describe_error(IpcError(error.errno or 5, request.c_call())))
 
 
-def object_label(obj: IpcObject | None) -> str:
-    """ "msg 3 (key 0x0000abcd, owner alice)" or "pmq /jobs (owner root)"; "" for none."""
+def object_label(obj: IpcObject | Fifo | None) -> str:
+    """ "msg 3 (key 0x0000abcd, owner alice)", "pmq /jobs (owner root)" or "fifo /tmp/f (inode 12)";
+    "" for none."""
     if obj is None:
         return ""
+    if isinstance(obj, Fifo):
+        return f"fifo {obj.path} (inode {obj.inode})"
     owner = obj.owner or str(obj.uid)
     if isinstance(obj, SysvObject):
         return f"{obj.kind} {obj.id} (key {format_key(obj.key)}, owner {owner})"

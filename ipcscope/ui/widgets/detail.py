@@ -62,6 +62,9 @@ def peek_queue(msqid: int) -> Sequence[sysv.PeekedMessage]:
 class DetailPane(Vertical):
     """Everything about one object: ipc_perm, times, kind-specific state, holders and waiters."""
 
+    #: the sections, top to bottom (a subclass for other rows has its own)
+    SECTIONS: tuple[str, ...] = SECTIONS
+
     def __init__(self, *, process_info: ProcessInfo | None = None, peek: Peek | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -77,7 +80,7 @@ class DetailPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-banner")
         yield Static(id="detail-title")
-        for section in SECTIONS:
+        for section in self.SECTIONS:
             yield Static(id=f"detail-{section}", classes="detail-section")
 
     def on_mount(self) -> None:
@@ -109,17 +112,20 @@ class DetailPane(Vertical):
         self._update(banner, "REMOVED: no longer in the kernel's tables; this is its last known state")
         if obj is None:
             self._update(self.query_one("#detail-title", Static), Text("Nothing selected", style="italic"))
-            for section in SECTIONS:
+            for section in self.SECTIONS:
                 self.query_one(f"#detail-{section}", Static).display = False
             return
         ctx = Context(snapshot, now, history, self._names(snapshot.processes), self.app.theme_variables,
                       self.content_region.width)
-        self._update(self.query_one("#detail-title", Static), title(obj))
+        self._update(self.query_one("#detail-title", Static), self._title(obj))
         for section, content in self._sections(obj, ctx, removed).items():
             widget = self.query_one(f"#detail-{section}", Static)
             widget.display = content is not None
             if content is not None:
                 self._update(widget, content)
+
+    def _title(self, obj: IpcObject) -> Text:
+        return title(obj)
 
     def _update(self, widget: Static, content: RenderableType) -> None:
         """Update `widget` only if `content` differs from what it shows: every update re-lays

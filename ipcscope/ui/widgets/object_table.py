@@ -113,7 +113,9 @@ class ObjectTable(DataTable):
     class Changed(Message):
         """The set of shown rows, the sort or the filter changed (titles need updating)."""
 
-    def __init__(self, kind: Kind, *, id: str | None = None) -> None:
+    def __init__(self, kind: Kind, *, id: str | None = None, columns: tuple[Column, ...] | None = None,
+                 default_sort: str | None = None) -> None:
+        """`columns` and `default_sort` replace the kind's (a table of other rows: channels)."""
         super().__init__(
             id=id,
             cursor_type="row",
@@ -122,8 +124,8 @@ class ObjectTable(DataTable):
         self.kind: Kind = kind
         #: what names an object in its row key: the id (System V) or the name (POSIX)
         self._ident = attrgetter("id" if kind in ("shm", "msg", "sem") else "name")
-        self.spec: tuple[Column, ...] = COLUMNS[kind]
-        self.sort_column: str = DEFAULT_SORT[kind]
+        self.spec: tuple[Column, ...] = columns or COLUMNS[kind]
+        self.sort_column: str = default_sort or DEFAULT_SORT[kind]
         self.sort_reverse: bool = False
         self.filter: str = ""
         #: the pid of a "pid:N" filter (see columns.filter_pid), matched against the scan
@@ -191,6 +193,18 @@ class ObjectTable(DataTable):
             fresh = {obj.ref.row_key: obj for obj in objects}
         else:
             fresh = {f"{kind}:{ident(obj)}": obj for obj in objects}  # == obj.ref.row_key, 4x cheaper
+        self._replace_objects(fresh, now)
+        self._scan = scan
+        counts = {key: self._counts[key] for key in self._gone if key in self._counts}
+        if scan is not None:  # without a scan every row counts (None, None): the default
+            counts.update((key, scan_counts(kind, key, obj, scan)) for key, obj in fresh.items())
+        self._counts = counts
+        self._loaded = True
+        self._sync(now)
+
+    def _replace_objects(self, fresh: dict[str, Any], now: float) -> None:
+        """Take `fresh` (row key -> object) as the live rows: vanished ones linger, new ones are
+        marked new (after the first load). Rows are synced by the caller."""
         if fresh.keys() != self._objects.keys():
             for key, obj in self._objects.items():
                 if key not in fresh:
@@ -200,13 +214,6 @@ class ObjectTable(DataTable):
                 if self._loaded and key not in self._objects:
                     self._born[key] = now
         self._objects = fresh
-        self._scan = scan
-        counts = {key: self._counts[key] for key in self._gone if key in self._counts}
-        if scan is not None:  # without a scan every row counts (None, None): the default
-            counts.update((key, scan_counts(kind, key, obj, scan)) for key, obj in fresh.items())
-        self._counts = counts
-        self._loaded = True
-        self._sync(now)
 
     def expire(self, now: float) -> None:
         """Drop highlights and lingering rows whose time is up, without a new snapshot."""
@@ -297,15 +304,16 @@ class ObjectTable(DataTable):
         self._gone = {k: v for k, v in self._gone.items() if now - v[1] < self.LINGER_SECONDS}
         wanted: dict[str, tuple[IpcObject, str | None]] = {}
         for key, obj in self._objects.items():
-            if not self.filter or self._matches(obj):
+            if self._passes(obj):
                 wanted[key] = (obj, NEW if key in self._born else None)
         for key, (obj, _) in self._gone.items():
-            if not self.filter or self._matches(obj):
+            if self._passes(obj):
                 wanted[key] = (obj, REMOVED)
 
         keep = self.cursor_key
         day = int(now // 86400)
         resort = False
+        signature_of = self._signature_of
         with self.app.batch_update():
             stale = [key for key in self._signatures if key not in wanted]
             if stale:
@@ -317,7 +325,7 @@ class ObjectTable(DataTable):
                 counts = self._counts.get(key, (None, None, False, False))
                 # vars(): the probe returns new-but-equal objects each poll; comparing their field
                 # dicts (C) is several times faster than the dataclass __eq__ (field tuples).
-                signature = (vars(obj), counts, state, day)
+                signature = (signature_of(obj), counts, state, day)
                 old = self._signatures.get(key)
                 if old == signature:
                     continue
@@ -326,9 +334,9 @@ class ObjectTable(DataTable):
                                      attached_partial=counts[2], waiters_partial=counts[3],
                                      namespace=names.get(obj.ns) if names is not None and obj.ns is not None else None)
                 cells = tuple(column.cell(obj, context) for column in self.spec)
-                look = (state, REMOVED if state == REMOVED else row_tone(obj))
+                look = (state, REMOVED if state == REMOVED else self._tone_of(obj))
                 if old is None:
-                    texts = self._texts(cells, look, _tiebreak(obj))
+                    texts = self._texts(cells, look, self._tiebreak_of(obj))
                     self.add_row(*texts, key=key)
                     new_tail = self._sort_key(texts[self._sort_index])
                     resort |= tail is not None and bool(new_tail < tail)
@@ -356,7 +364,7 @@ class ObjectTable(DataTable):
         old_cells, old_look = self._cells[key]
         restyle = look != old_look
         resort = False
-        tiebreak = _tiebreak(obj)
+        tiebreak = self._tiebreak_of(obj)
         row = self._data[RowKey(key)]
         for column, cell, before in zip(self.spec, cells, old_cells):
             if cell == before and not restyle:
@@ -497,6 +505,22 @@ class ObjectTable(DataTable):
         self._signatures = dict.fromkeys(self._signatures, ())
         self._cells = {key: (cells, ("restyle", None)) for key, (cells, _) in self._cells.items()}
         self._sync(self._now)
+
+    def _signature_of(self, obj: Any) -> Any:
+        """What a row's cells are made from: equal signatures mean nothing to redraw."""
+        return vars(obj)
+
+    def _tiebreak_of(self, obj: Any) -> Any:
+        """Equal sort values keep a stable order by this."""
+        return _tiebreak(obj)
+
+    def _tone_of(self, obj: Any) -> str | None:
+        """A tone for the whole row (None: each cell has its own)."""
+        return row_tone(obj)
+
+    def _passes(self, obj: Any) -> bool:
+        """Whether the row is shown under the current filter."""
+        return not self.filter or self._matches(obj)
 
     def _matches(self, obj: IpcObject) -> bool:
         if self._filter_pid is not None:

@@ -31,3 +31,21 @@ def test_remove_confirmation_for_a_dest_segment_with_holders(snap_compare) -> No
     dest = next(s for s in SNAPSHOT.shm if s.dest and SNAPSHOT.processes.holders_of(s.ref))
     app = DialogApp(lambda: ConfirmRemove(plan_removal(SNAPSHOT, dest.ref)))
     assert snap_compare(app, terminal_size=(80, 24))
+
+
+def test_fifo_remove_confirmation_names_who_waits_in_open(snap_compare) -> None:
+    from ipcscope.actions.fifo_removal import plan_fifo_removal
+    from ipcscope.ui.panels.confirm_fifo_remove import ConfirmFifoRemove
+
+    channels = SNAPSHOT.processes.channels
+    waited = next(f for f in channels.fifos if f.blocked)
+    app = DialogApp(lambda: ConfirmFifoRemove(plan_fifo_removal(waited.path, waited, channels)))
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+def test_fifo_write_form(snap_compare) -> None:
+    from ipcscope.actions import FifoWrite
+
+    target = SNAPSHOT.processes.channels.fifos[1]
+    app = DialogApp(lambda: ActionForm(FifoWrite, target=target, limits=LIMITS))
+    assert snap_compare(app, press=[*"Hello"], terminal_size=(80, 24))
