@@ -96,6 +96,10 @@ def test_demo_has_one_of_each_planted_problem():
         ("removed-attached", "shm:1"): {3412},
         ("orphan-posix", "pshm:/PostgreSQL.1804289383"): set(),
         ("orphan-posix", "psem:/build-slots"): set(),
+        ("pipe-eof-never", "pipe:31337"): {4801},
+        ("pipe-full", "pipe:31340"): {4860, 4821},
+        ("socket-backlog-full", "unix:7001"): {4860},
+        ("fifo-open-wait", "fifo:40010"): {4840},
     }
 
 
@@ -120,7 +124,7 @@ def test_demo_findings_are_sorted_by_severity_then_object():
     order = [("error", "warning", "info").index(f.severity) for f in findings]
     assert order == sorted(order)
     warnings = [f.object.row_key for f in findings if f.severity == "warning"]
-    assert warnings == ["shm:1", "shm:5", "msg:3", "msg:7", "pmq:/jobs"]
+    assert warnings == ["shm:1", "shm:5", "msg:3", "msg:7", "pmq:/jobs", "pipe:31340", "unix:7001"]
 
 
 def test_demo_stopped_waiter_is_not_reported_even_when_long_stuck():

@@ -195,7 +195,7 @@ class FifoRemove(_ByPath):
         path = read_path(reader)
         expected: Any = reader.target
         if reader.known(path) and not (isinstance(expected, Fifo) and expected.path == path):
-            expected = reader.fail("path", f"{path} must be shown before it can be removed "
+            expected = reader.fail("path", f"{c_name(path)} must be shown before it can be removed "
                                            "(it is re-checked against what was shown)")
         return {"path": path, "expected": expected}
 

@@ -100,7 +100,7 @@ def stat(path: str) -> os.stat_result:
 def require_fifo(path: str, st: os.stat_result) -> None:
     if not stat_module.S_ISFIFO(st.st_mode):
         what = _file_type(st.st_mode)
-        raise ValidationError(f"{path} is not a FIFO but {what}: ipcscope opens FIFOs only", "path")
+        raise ValidationError(f"{_path_arg(path)} is not a FIFO but {what}: ipcscope opens FIFOs only", "path")
 
 
 def _file_type(mode: int) -> str:
@@ -131,7 +131,7 @@ def open_fifo(path: str, *, write: bool, nonblock: bool, timeout: float | None =
     after = os.fstat(fd)
     if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not stat_module.S_ISFIFO(after.st_mode):
         os.close(fd)
-        raise ValidationError(f"{path} was replaced while it was being opened: nothing was read or written",
+        raise ValidationError(f"{_path_arg(path)} was replaced while it was being opened: nothing was read or written",
                               "path")
     return fd
 

@@ -73,6 +73,10 @@ VIEW_LABELS: dict[str, str] = {
     "pmq": "mq", "pshm": "pshm", "psem": "psem", "findings": "Findings", "channels": "Channels",
 }
 VIEWS: tuple[str, ...] = ("overview", *KINDS, "findings", "channels")
+#: Below this width the full tab labels do not fit in one row, and a cut label misleads
+#: ("7 Findings 1" for 13): the tabs then drop their object counts and "Channels" is "Chan".
+FULL_TAB_LABELS_WIDTH = 100
+COMPACT_LABELS: dict[str, str] = {"channels": "Chan"}
 
 #: The intervals `+` and `-` step through (seconds).
 INTERVAL_STEPS: tuple[float, ...] = (0.25, 0.5, 1, 2, 3, 5, 10, 30, 60)
@@ -175,6 +179,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._last_error = ""
         self._frozen_rows = 0
         self._findings_feed = FindingsFeed()
+        #: the count each tab shows (None: no count), to relabel the tabs when the width changes
+        self._tab_counts: dict[str, int | None] = {}
         self._scan_timer: Timer | None = None
         self._scan_worker: Worker | None = None
         self._scan: ScanResult | None = None
@@ -216,11 +222,25 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
             self.apply_snapshot(self.source())
         self._mount_labs()
 
-    @staticmethod
-    def _tab_label(view: str, count: int | None) -> str:
+    def _tab_label(self, view: str, count: int | None) -> str:
         number = VIEWS.index(view)
+        if self.size.width < FULL_TAB_LABELS_WIDTH:
+            label = f"[b]{number}[/b] {COMPACT_LABELS.get(view, VIEW_LABELS[view])}"
+            return f"{label} [dim]{count}[/dim]" if view == "findings" and count is not None else label
         label = f"[b]{number}[/b] {VIEW_LABELS[view]}"
         return label if count is None else f"{label} [dim]{count}[/dim]"
+
+    def _count_in_tab(self, view: str, count: int | None) -> None:
+        """Show `count` in the view's tab (kept, so a resize can relabel the tabs)."""
+        self._tab_counts[view] = count
+        tab = self.query_one(TabbedContent).get_tab(f"view-{view}")
+        label = self._tab_label(view, count)
+        if tab.label.markup != label:
+            tab.label = label
+
+    def on_resize(self) -> None:
+        for view, count in self._tab_counts.items():
+            self._count_in_tab(view, count)
 
     @property
     def active_view(self) -> str:
@@ -346,14 +366,10 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
             self.namespaces_before_apply(snapshot)
             self._show_header()
             self.query_one(Notice).say(global_notice(snapshot), wrap=False)
-            tabs = self.query_one(TabbedContent)
             for kind in KINDS:
                 view = self.kind_view(kind)
                 view.apply(snapshot, now, self.history)
-                label = self._tab_label(kind, view.table.total)
-                tab = tabs.get_tab(f"view-{kind}")
-                if tab.label.markup != label:
-                    tab.label = label
+                self._count_in_tab(kind, view.table.total)
             self._show_channels(snapshot, now)
             if active == "overview":  # hidden, it would only cost time; updated when shown
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
@@ -365,10 +381,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
     def _show_channels(self, snapshot: Snapshot, now: float) -> None:
         view = self.channels_view
         view.apply(snapshot, now, self.history)
-        label = self._tab_label("channels", view.table.total)
-        tab = self.query_one(TabbedContent).get_tab("view-channels")
-        if tab.label.markup != label:
-            tab.label = label
+        self._count_in_tab("channels", view.table.total)
 
     def _show_findings(self, snapshot: Snapshot, now: float) -> None:
         """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
@@ -377,10 +390,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
             return
         findings, notes = update
         self.query_one(FindingsView).update_findings(findings, notes=notes)
-        label = self._tab_label("findings", len(findings))
-        tab = self.query_one(TabbedContent).get_tab("view-findings")
-        if tab.label.markup != label:
-            tab.label = label
+        self._count_in_tab("findings", len(findings))
 
     @on(FindingsView.JumpToObject)
     def _jump_to_finding(self, message: FindingsView.JumpToObject) -> None:

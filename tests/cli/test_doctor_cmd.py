@@ -39,7 +39,7 @@ def test_text_output_is_one_block_per_finding(inject, capsys):
     assert lines[1] == "  hint: ipcscope semop 2 0:+1"
     assert "warning orphan-shm shm 5: " in out
     assert "info orphan-posix psem /build-slots: " in out
-    assert "\n9 findings: 2 errors, 5 warnings, 2 info\n" in out
+    assert "\n13 findings: 3 errors, 7 warnings, 3 info\n" in out
     assert "note: the semaphore values of set 49 are not readable" in out
     assert "\x1b[" not in out  # no colour when not a terminal
 

@@ -50,7 +50,7 @@ async def test_the_default_is_own_namespace_and_picking_all_adds_the_ns_column()
         assert f"shm:3@{DEMO_HOST_NS}" in keys and f"shm:3@{DEMO_DB_NS}" in keys  # the same id twice
         assert not table._born and not table._gone  # a new view: nothing flashes or lingers
         findings = app.query_one("#findings").query_one("#findings-table")
-        assert findings.row_count == 10  # the host's nine and the container's stuck semaphore
+        assert findings.row_count == 14  # the host's thirteen and the container's stuck semaphore
 
         await open_picker(pilot)
         await pilot.press("down", "enter")  # back to ipcscope's own
