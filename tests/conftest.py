@@ -11,7 +11,11 @@ from tests.helpers import inventory
 
 def pytest_configure(config: pytest.Config) -> None:
     _no_animations()
-    config._ipcscope_inventory_before = inventory()  # type: ignore[attr-defined]
+    if not hasattr(config, "workerinput"):
+        # Only the main process of a run takes the inventories: with xdist its configure runs
+        # before any worker starts and its sessionfinish after all have ended, while each
+        # worker would see the other's objects come and go.
+        config._ipcscope_inventory_before = inventory()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -184,30 +186,37 @@ class TestPlanted:
         assert info.hint == f"cat {path}"
 
     def test_socket_backlog_full_names_the_owner(self) -> None:
+        # The listener belongs to a child that only sleeps: this test's own process may have a
+        # thread blocked in read() (a pytest-xdist worker's channel), which the finding would name.
+        code = ("import socket, sys, time\n"
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)\n"
+                "print('listening', flush=True); time.sleep(120)\n")
         with private_dir() as directory:
             path = f"{directory}/srv"
-            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            owner = subprocess.Popen([sys.executable, "-c", code, path], stdout=subprocess.PIPE, text=True)
             healthy = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             clients = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(3)]
             try:
-                server.bind(path)
-                server.listen(1)
+                assert owner.stdout is not None and owner.stdout.readline() == "listening\n"
                 healthy.bind(f"{directory}/ok")
                 healthy.listen(5)
                 for client in clients[:2]:
                     client.connect(path)  # nobody accepts: backlog 1 admits 2
                 clients[2].connect(f"{directory}/ok")
-                listener, fine = socket_inode(server), socket_inode(healthy)
-                scan = poll_channels(scanner(), lambda c: any(s.inode == listener and s.pending == 2 for s in c.unix),
+                fine = socket_inode(healthy)
+                scan = poll_channels(scanner(), lambda c: any(s.name == path and s.pending == 2 for s in c.unix),
                                      kinds=CHANNELS)
+                listener = next(s.inode for s in scan.channels.unix if s.name == path and s.state == "listen")
                 [finding] = of(findings_on(scan), listener)
                 assert of(findings_on(scan), fine) == []
             finally:
-                for sock in (server, healthy, *clients):
+                for sock in (healthy, *clients):
                     sock.close()
-        assert (finding.kind, finding.severity, finding.pids) == ("socket-backlog-full", "warning", (os.getpid(),))
+                owner.kill()
+                owner.wait()
+        assert (finding.kind, finding.severity, finding.pids) == ("socket-backlog-full", "warning", (owner.pid,))
         assert f"on {path}" in finding.message and "2 connections (backlog 1" in finding.message
-        assert "is not blocked" in finding.message  # the owner (this test) is not in accept()
+        assert "is not blocked" in finding.message  # the owner sleeps: it is not in accept()
 
 
 # --------------------------------------------------------------------------- rules on hand-built scans

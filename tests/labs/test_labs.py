@@ -16,7 +16,7 @@ import pytest
 
 from ipcscope.labs import LABS, LabError, LabSession, cleanup_stale, get_lab
 from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, SessionState, StateFile, process_start_time, runtime_dir
-from tests.helpers import dev_shm_names, mqueue_names, run_as_user, sysv_ids
+from tests.helpers import dev_shm_names, lab_sysv_objects, mqueue_names, run_as_user, sysv_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {"shm-server-client", "message-types", "semaphore-lock", "producer-consumer", "deadlock",
@@ -296,12 +296,12 @@ def run_cli(*args: str, runtime: str | None = None, timeout: float = 60) -> subp
 
 @pytest.mark.parametrize("name", ["shm-server-client", "posix-mq"])
 def test_cli_auto_run_passes_and_cleans_up(name: str, runtime: str) -> None:
-    before_sysv, before_shm = sysv_ids(), dev_shm_names()
+    before_sysv, before_shm = lab_sysv_objects(), dev_shm_names()
     proc = run_cli("lab", "run", name, "--auto", runtime=runtime)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"Lab {name} passed" in proc.stdout
     assert proc.stdout.count("[ok]") == len(get_lab(name).steps)
-    assert sysv_ids() - before_sysv == set()
+    assert lab_sysv_objects() - before_sysv == set()
     assert {n for n in dev_shm_names() - before_shm if "ipcscope-lab" in n} == set()
     names = set(re.findall(r"/ipcscope-lab-[\w-]+", proc.stdout))
     assert not names & {"/" + n for n in (mqueue_names() or set())}
