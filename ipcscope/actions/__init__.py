@@ -24,7 +24,7 @@ from ipcscope.actions.base import (
     preview,
     request_from_json,
 )
-from ipcscope.actions.fields import IPC_NOWAIT, SEM_UNDO, format_semop, parse_semop
+from ipcscope.actions.fields import format_semop, parse_semop
 from ipcscope.actions.fifo import FifoRead, FifoRemove, FifoWrite, MakeFifo
 from ipcscope.actions.limits import ActionLimits, read_limits
 from ipcscope.actions.posix import (
@@ -56,6 +56,7 @@ from ipcscope.actions.results import (
 from ipcscope.actions.sysv_msg import CreateMsg, MsgPeek, MsgReceive, MsgSend, SetQbytes
 from ipcscope.actions.sysv_sem import CreateSem, SemOp, SetAll, SetVal
 from ipcscope.actions.sysv_shm import CreateShm, ShmLock, ShmRead, ShmUnlock, ShmWrite
+from ipcscope.core.constants import IPC_NOWAIT, SEM_UNDO
 
 __all__ = [
     "ACTIONS", "ActionLimits", "ActionResult", "Created", "CreateMsg", "CreatePosixQueue",

@@ -18,13 +18,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from ipcscope.actions.limits import SEMVMX, ActionLimits
+from ipcscope.core.constants import IPC_NOWAIT, SEM_UNDO
 from ipcscope.core.errors import ValidationError
 from ipcscope.model import Channel, IpcObject, SemOpSpec
 
 T = TypeVar("T")
 
-IPC_NOWAIT = 0o4000
-SEM_UNDO = 0x1000
 
 _INT_RE = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+)")
 _MODE_RE = re.compile(r"(?:0[oO])?([0-7]{1,4})")

@@ -19,8 +19,6 @@ from ipcscope.actions.common import (
     read_timeout,
 )
 from ipcscope.actions.fields import (
-    IPC_NOWAIT,
-    SEM_UNDO,
     FieldReader,
     parse_int,
     parse_semop,
@@ -29,6 +27,7 @@ from ipcscope.actions.fields import (
 from ipcscope.actions.lookup import key_in_use
 from ipcscope.actions.render import c_array, c_flags, c_key, c_sembufs, c_timespec
 from ipcscope.actions.results import ActionResult, Created, Done
+from ipcscope.core.constants import IPC_NOWAIT, SEM_UNDO
 from ipcscope.model import ObjectRef, SemOpSpec, SemSet
 
 VALUES_FIELD = FieldSpec("values", "Values", "", "comma-separated, one per semaphore: 1,0,0")
