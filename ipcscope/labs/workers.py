@@ -9,6 +9,7 @@ started it (its lifeline pipe closes and the kernel sends SIGIO), so no worker o
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -19,7 +20,7 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ipcscope.core import msg, posix_mq, posix_sem, posix_shm, sem, shm
 from ipcscope.core.errors import IpcError, ValidationError
@@ -364,6 +365,23 @@ def enospc_namespace() -> None:
 # --------------------------------------------------------------------------- pipe-parent-child
 
 
+@contextlib.contextmanager
+def reaping(child: int) -> Iterator[None]:
+    """In the parent: however it leaves (SIGTERM at the lab's end, the lifeline), its forked child
+    is killed and reaped first, so the lab's stop() finds no child still exiting after its worker."""
+    try:
+        yield
+    finally:
+        try:
+            # Unreaped (alive or a zombie), the pid is still our child's and cannot be reused;
+            # once reaped, waitpid raises and nothing is signalled.
+            if os.waitpid(child, os.WNOHANG) == (0, 0):
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+        except ChildProcessError:
+            pass  # already reaped
+
+
 @role
 def pipe_fork(child_write_end: str = "close") -> None:
     """pipe(), fork(): the child reads until EOF; the parent, after the go signal, writes and
@@ -382,14 +400,15 @@ def pipe_fork(child_write_end: str = "close") -> None:
             say(f"child: read {data!r}")
         say("child: read() returned 0: EOF")
         os._exit(0)
-    os.close(r)
-    say(f"parent: close({r}); forked child {child}; waiting for the go signal (SIGUSR1)")
-    wait_for_go()
-    os.write(w, b"hello through the pipe\n")
-    os.close(w)
-    say(f"parent: wrote a line, close({w}); waitpid({child}) ...")
-    _, status = os.waitpid(child, 0)
-    say(f"parent: child {child} exited {os.waitstatus_to_exitcode(status)}")
+    with reaping(child):
+        os.close(r)
+        say(f"parent: close({r}); forked child {child}; waiting for the go signal (SIGUSR1)")
+        wait_for_go()
+        os.write(w, b"hello through the pipe\n")
+        os.close(w)
+        say(f"parent: wrote a line, close({w}); waitpid({child}) ...")
+        _, status = os.waitpid(child, 0)
+        say(f"parent: child {child} exited {os.waitstatus_to_exitcode(status)}")
 
 
 # --------------------------------------------------------------------------- fifo-rendezvous
@@ -466,21 +485,22 @@ def socketpair_fork() -> None:
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     say(f"socketpair(AF_UNIX, SOCK_STREAM, 0, sv) = 0: sv[0] = {parent_end.fileno()}, sv[1] = {child_end.fileno()}")
     child = os.fork()
-    me, mine, other = ("child", child_end, parent_end) if child == 0 else ("parent", parent_end, child_end)
-    other_fd = other.fileno()
-    other.close()
-    mine.sendall(f"hello from the {me}\n".encode())
-    if child != 0:
-        say(f"parent: forked child {child}")
-    say(f"{me}: close({other_fd}); wrote a line into fd {mine.fileno()}, not reading yet")
-    wait_for_go()
-    if child != 0:
-        os.kill(child, signal.SIGUSR1)  # the go, passed on
-    say(f"{me}: read {mine.recv(256)!r}")
-    if child == 0:
-        os._exit(0)
-    _, status = os.waitpid(child, 0)
-    say(f"parent: child {child} exited {os.waitstatus_to_exitcode(status)}")
+    with reaping(child) if child else contextlib.nullcontext():
+        me, mine, other = ("child", child_end, parent_end) if child == 0 else ("parent", parent_end, child_end)
+        other_fd = other.fileno()
+        other.close()
+        mine.sendall(f"hello from the {me}\n".encode())
+        if child != 0:
+            say(f"parent: forked child {child}")
+        say(f"{me}: close({other_fd}); wrote a line into fd {mine.fileno()}, not reading yet")
+        wait_for_go()
+        if child != 0:
+            os.kill(child, signal.SIGUSR1)  # the go, passed on
+        say(f"{me}: read {mine.recv(256)!r}")
+        if child == 0:
+            os._exit(0)
+        _, status = os.waitpid(child, 0)
+        say(f"parent: child {child} exited {os.waitstatus_to_exitcode(status)}")
 
 
 # --------------------------------------------------------------------------- tcp-local
