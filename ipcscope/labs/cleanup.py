@@ -10,11 +10,12 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import stat
 import time
 from collections.abc import Iterable
 
 from ipcscope.core.errors import IpcError
-from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, is_same_process
+from ipcscope.labs.runtime import ObjectRecord, PathRecord, ProcessRecord, is_same_process
 from ipcscope.model import Kind, ShmSegment, SysvObject, format_key
 
 _GONE = {errno.EINVAL, errno.EIDRM, errno.ENOENT}
@@ -128,6 +129,44 @@ def _unlink(kind: str, name: str) -> bool:
             return False
         raise
     return True
+
+
+# --------------------------------------------------------------------------- paths
+
+_PATH_TEST = {"fifo": stat.S_ISFIFO, "socket": stat.S_ISSOCK}
+_PATH_TITLE = {"fifo": "FIFO", "socket": "socket"}
+
+
+def remove_paths(records: Iterable[PathRecord]) -> tuple[list[str], list[str]]:
+    """Unlink the recorded FIFOs and socket paths that still are what the lab made.
+
+    A path is unlinked only when lstat says it still is a FIFO (or socket) owned by this user;
+    anything else there now (a regular file, a directory, a symlink, another user's file) is left,
+    and said so. Returns (what was removed, what was left and why); a missing path is neither.
+    """
+    removed: list[str] = []
+    left: list[str] = []
+    for record in records:
+        title = f"{_PATH_TITLE[record.type]} {record.path}"
+        try:
+            info = os.lstat(record.path)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            left.append(f"{title}: {error.strerror}")
+            continue
+        if not _PATH_TEST[record.type](info.st_mode) or info.st_uid != os.geteuid():
+            left.append(f"{title}: no longer the lab's {_PATH_TITLE[record.type]}: left alone")
+            continue
+        try:
+            os.unlink(record.path)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            left.append(f"{title}: {error.strerror}")
+            continue
+        removed.append(title)
+    return removed, left
 
 
 # --------------------------------------------------------------------------- processes

@@ -11,13 +11,14 @@ import errno
 import os
 import secrets
 import signal as signal_module
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
 from ipcscope.core.errors import IpcError
 from ipcscope.labs.processes import LabProcess, Worker, wait_until
-from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, StateFile, process_start_time
+from ipcscope.labs.runtime import ObjectRecord, PathRecord, PathType, ProcessRecord, StateFile, process_start_time
 from ipcscope.model import Kind, ObjectRef, SysvObject, format_key
 
 #: Keys the labs choose are 0x1a000000 | 24 random bits: unlikely to clash with anything real.
@@ -94,7 +95,33 @@ class LabContext:
         self._record(ObjectRecord(label=label, kind=kind, ident=name))
         return name
 
+    def plan_path(self, label: str, type_: PathType) -> str:
+        """A FIFO or socket path unique to this session ("/tmp/ipcscope-lab-4242-9f3a1c-jobs"),
+        recorded before anything makes it. In the temporary directory, where students look for
+        FIFOs and the probe's FIFO walk finds them; the random part keeps it from being guessed."""
+        path = os.path.join(tempfile.gettempdir(), f"ipcscope-lab-{os.getpid()}-{self._token}-{label}")
+        with self._lock:
+            self._state_file.save(self._state_file.state.with_path(PathRecord(label, path, type_)))
+        return path
+
+    def path(self, label: str) -> str:
+        for record in self._state_file.state.paths:
+            if record.label == label:
+                return record.path
+        raise KeyError(f"no lab path labelled {label!r}")
+
+    @property
+    def paths(self) -> tuple[PathRecord, ...]:
+        return self._state_file.state.paths
+
     # ------------------------------------------------------------------ objects: the session creates
+
+    def make_fifo(self, label: str, mode: int = 0o600) -> str:
+        """mkfifo a path unique to the session (recorded first, so cleanup removes it)."""
+        path = self.plan_path(label, "fifo")
+        os.mkfifo(path, mode)
+        os.chmod(path, mode)  # mkfifo's mode is masked by the umask
+        return path
 
     def create_shm(self, label: str, size: int, mode: int = 0o600) -> int:
         from ipcscope.core import shm

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from ipcscope.model import Kind
+from ipcscope.model import AnyKind
 
 if TYPE_CHECKING:
     from ipcscope.labs.context import LabContext
@@ -49,13 +49,14 @@ class Step:
 
 @dataclass(frozen=True)
 class Lab:
-    """A teaching scenario. `kinds` are the object kinds it uses (the views worth showing)."""
+    """A teaching scenario. `kinds` are the object or channel kinds it uses (the views worth
+    showing; a channel kind also makes its observations scan those channels only)."""
 
     name: str
     title: str
     goal: str
     steps: tuple[Step, ...]
-    kinds: tuple[Kind, ...] = ()
+    kinds: tuple[AnyKind, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.steps:

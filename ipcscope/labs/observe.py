@@ -14,6 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ipcscope.model import (
+    CHANNEL_KINDS,
+    KINDS,
+    AnyKind,
+    ChannelScan,
     IpcObject,
     Kind,
     MsgQueue,
@@ -73,6 +77,13 @@ class Observation:
     def waiting_pids(self, kind: Kind, ident: int | str | None) -> set[int]:
         return {w.pid for w in self.waiters(kind, ident)}
 
+    # ---- channels
+    @property
+    def channels(self) -> ChannelScan:
+        """The process scan's channels (empty when the scan did not look for them)."""
+        scan = self.snapshot.processes
+        return scan.channels if scan is not None and scan.channels is not None else ChannelScan()
+
     # ---- doctor
     def findings_of(self, kind: str, ref: ObjectRef | None = None) -> list[Any]:
         """The doctor's findings of `kind` ("dead-holder", "deadlock", ...), about `ref` if given."""
@@ -107,9 +118,18 @@ class Observer:
     has no POSIX queue). Queues whose messages the probe did not peek are peeked here (MSG_COPY,
     never consumed), so the doctor can judge receivers waiting for a type."""
 
-    def __init__(self, kinds: Iterable[Kind]) -> None:
-        self._kinds = tuple(kinds)
+    def __init__(self, kinds: Iterable[AnyKind]) -> None:
+        wanted = tuple(kinds)
+        self._kinds: tuple[Kind, ...] = tuple(k for k in KINDS if k in wanted)
+        #: a channel lab scans the channels it names (and no IPC objects unless it names some);
+        #: an IPC lab's scan keeps the default (every channel kind), as before
+        self._channel_kinds = tuple(k for k in CHANNEL_KINDS if k in wanted)
         self._scanner: Any = None
+
+    def refresh_fifos(self) -> None:
+        """Walk the FIFO directories again at the next scan (a lab just made a FIFO)."""
+        if self._scanner is not None:
+            self._scanner.refresh_fifos()
 
     def observe(self, peek: Iterable[int] = ()) -> Observation:
         """A new Observation; `peek`: ids of the lab's queues to peek if the probe did not."""
@@ -117,13 +137,17 @@ class Observer:
         from ipcscope.probe import take_snapshot
         from ipcscope.probe.processes import ProcessScanner
 
-        snapshot = take_snapshot(kinds=self._kinds or None)
+        if self._channel_kinds:
+            snapshot = take_snapshot(kinds=self._kinds)
+        else:
+            snapshot = take_snapshot(kinds=self._kinds or None)
         peek = set(peek)
         if peek:
             snapshot = replace(snapshot, msg=tuple(_peeked(q) if q.id in peek else q for q in snapshot.msg))
         if self._scanner is None:
             self._scanner = ProcessScanner()
-        snapshot = replace(snapshot, processes=self._scanner.scan(snapshot))
+        scan_kinds = (*self._kinds, *self._channel_kinds) if self._channel_kinds else None
+        snapshot = replace(snapshot, processes=self._scanner.scan(snapshot, scan_kinds))
         return Observation(snapshot, tuple(diagnose(snapshot, now=time.time())))
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import stat
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from ipcscope.core.errors import ValidationError
 from ipcscope.model import Kind
@@ -100,6 +100,21 @@ class ObjectRecord:
     fixed_key: bool = False
 
 
+#: what a recorded path must still be for cleanup to unlink it
+PathType = Literal["fifo", "socket"]
+
+
+@dataclass(frozen=True)
+class PathRecord:
+    """A FIFO or a bound UNIX socket path the lab makes, recorded before it exists. Cleanup
+    unlinks it only while it still is a `type` file of this user: a path someone replaced since
+    (a regular file, a directory, a symlink) is left alone."""
+
+    label: str
+    path: str
+    type: PathType
+
+
 @dataclass(frozen=True)
 class ProcessRecord:
     label: str
@@ -119,6 +134,8 @@ class SessionState:
     objects: tuple[ObjectRecord, ...] = ()
     processes: tuple[ProcessRecord, ...] = ()
     version: int = STATE_VERSION
+    #: FIFOs and socket paths (a field added within version 1: older files have none)
+    paths: tuple[PathRecord, ...] = ()
 
     def with_object(self, record: ObjectRecord) -> SessionState:
         """Add `record`, or replace the one with the same label."""
@@ -127,6 +144,10 @@ class SessionState:
 
     def without_object(self, label: str) -> SessionState:
         return replace(self, objects=tuple(obj for obj in self.objects if obj.label != label))
+
+    def with_path(self, record: PathRecord) -> SessionState:
+        kept = tuple(p for p in self.paths if p.label != record.label)
+        return replace(self, paths=kept + (record,))
 
     def with_process(self, record: ProcessRecord) -> SessionState:
         return replace(self, processes=self.processes + (record,))
@@ -147,7 +168,17 @@ class SessionState:
             started_at=float(data.get("started_at", 0)),
             objects=tuple(ObjectRecord(**obj) for obj in data.get("objects", ())),
             processes=tuple(ProcessRecord(**proc) for proc in data.get("processes", ())),
+            paths=tuple(_path_record(path) for path in data.get("paths", ())),
         )
+
+
+def _path_record(data: dict[str, Any]) -> PathRecord:
+    """A recorded path, refused unless absolute and of a known type (a forged or damaged file
+    must not name "." or a directory for cleanup to unlink)."""
+    record = PathRecord(label=str(data["label"]), path=str(data["path"]), type=data["type"])
+    if record.type not in ("fifo", "socket") or not os.path.isabs(record.path):
+        raise ValueError(f"bad lab path record {data!r}")
+    return record
 
 
 @dataclass

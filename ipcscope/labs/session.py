@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ipcscope.labs.cleanup import kill_stale_processes, remove_objects
+from ipcscope.labs.cleanup import kill_stale_processes, remove_objects, remove_paths
 from ipcscope.labs.context import LabContext, LabError
 from ipcscope.labs.lab import Check, Lab, Step
 from ipcscope.labs.observe import Observation, Observer
@@ -252,6 +252,8 @@ class LabSession:
             stopped = context.stop_processes()
             try:
                 removed, left = remove_objects(self._state_file.state.objects, context.pids())
+                gone, stay = remove_paths(self._state_file.state.paths)
+                removed, left = removed + gone, left + stay
             except Exception as error:  # noqa: BLE001 - keep the state file: the next start retries
                 removed, left = [], [f"cleanup failed ({error}); it is retried at the next start"]
             if self._lifeline is not None:
@@ -291,6 +293,8 @@ def cleanup_stale(runtime: str | None = None) -> str | None:
             continue
         killed = kill_stale_processes(state.processes)
         removed, left = remove_objects(state.objects, {p.pid for p in state.processes})
+        gone, stay = remove_paths(state.paths)
+        removed, left = removed + gone, left + stay
         parts = [f"Lab {state.lab!r} was left running by ipcscope (pid {state.owner_pid}), "
                  "which ended without stopping it."]
         if killed:

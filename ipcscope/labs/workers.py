@@ -9,16 +9,18 @@ started it (its lifeline pipe closes and the kernel sends SIGIO), so no worker o
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
 import os
 import select
 import signal
+import socket
 import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ipcscope.core import msg, posix_mq, posix_sem, posix_shm, sem, shm
 from ipcscope.core.errors import IpcError, ValidationError
@@ -360,6 +362,176 @@ def enospc_namespace() -> None:
         say(f"msgget(0x1235, IPC_CREAT | 0600): {error.errno_name}: {error.explanation}")
 
 
+# --------------------------------------------------------------------------- pipe-parent-child
+
+
+@contextlib.contextmanager
+def reaping(child: int) -> Iterator[None]:
+    """In the parent: however it leaves (SIGTERM at the lab's end, the lifeline), its forked child
+    is killed and reaped first, so the lab's stop() finds no child still exiting after its worker."""
+    try:
+        yield
+    finally:
+        try:
+            # Unreaped (alive or a zombie), the pid is still our child's and cannot be reused;
+            # once reaped, waitpid raises and nothing is signalled.
+            if os.waitpid(child, os.WNOHANG) == (0, 0):
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+        except ChildProcessError:
+            pass  # already reaped
+
+
+@role
+def pipe_fork(child_write_end: str = "close") -> None:
+    """pipe(), fork(): the child reads until EOF; the parent, after the go signal, writes and
+    closes its write end. With "keep" the child forgets to close its own write end."""
+    r, w = os.pipe()
+    say(f"pipe(fd) = 0: fd[0] = {r} (read end), fd[1] = {w} (write end)")
+    child = os.fork()
+    if child == 0:
+        if child_write_end == "keep":
+            say(f"child: did NOT close({w}), its copy of the write end")
+        else:
+            os.close(w)
+            say(f"child: close({w})")
+        say(f"child: read({r}) until EOF")
+        while data := os.read(r, 64):
+            say(f"child: read {data!r}")
+        say("child: read() returned 0: EOF")
+        os._exit(0)
+    with reaping(child):
+        os.close(r)
+        say(f"parent: close({r}); forked child {child}; waiting for the go signal (SIGUSR1)")
+        wait_for_go()
+        os.write(w, b"hello through the pipe\n")
+        os.close(w)
+        say(f"parent: wrote a line, close({w}); waitpid({child}) ...")
+        _, status = os.waitpid(child, 0)
+        say(f"parent: child {child} exited {os.waitstatus_to_exitcode(status)}")
+
+
+# --------------------------------------------------------------------------- fifo-rendezvous
+
+
+@role
+def fifo_writer(path: str, text: str) -> None:
+    say(f"open({path}, O_WRONLY) ... (waits for a reader)")
+    fd = os.open(path, os.O_WRONLY)
+    say(f"open = {fd}: a reader has it open")
+    os.write(fd, f"{text}\n".encode())
+    os.close(fd)
+    say(f"wrote {text!r}, close({fd})")
+
+
+@role
+def fifo_reader(path: str) -> None:
+    say(f"open({path}, O_RDONLY) ... (waits for a writer)")
+    fd = os.open(path, os.O_RDONLY)
+    say(f"open = {fd}: a writer has it open")
+    while data := os.read(fd, 256):
+        say(f"read {data!r}")
+    os.close(fd)
+    say("read() returned 0: EOF (every writer closed)")
+
+
+# --------------------------------------------------------------------------- unix-socket-echo
+
+
+@role
+def unix_echo_server(path: str, echoes: str) -> None:
+    """Bind `path`, accept one client, echo `echoes` messages, then stop reading (but stay)."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    say(f"bind({path}); listen(fd, 4) on fd {server.fileno()}; accept() ...")
+    conn, _ = server.accept()
+    say(f"accept() = {conn.fileno()}")
+    for _ in range(int(echoes)):
+        data = conn.recv(256)
+        if not data:
+            break
+        conn.sendall(data)
+        say(f"echoed {data!r}")
+    say("stopped reading; the client's bytes pile up in this socket")
+    while True:
+        signal.pause()
+
+
+@role
+def unix_echo_client(path: str, echoes: str) -> None:
+    """Connect, send `echoes` lines and read each echo; after the go signal, send without reading."""
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(path)
+    say(f"connect({path}) on fd {client.fileno()}")
+    for number in range(1, int(echoes) + 1):
+        client.sendall(f"line {number}\n".encode())
+        say(f"sent line {number}, echo: {client.recv(256)!r}")
+    say("waiting for the go signal (SIGUSR1)")
+    wait_for_go()
+    for _ in range(10):
+        client.sendall(b"x" * 1000)
+    say("sent 10 x 1000 bytes nobody reads")
+    while True:
+        signal.pause()
+
+
+# --------------------------------------------------------------------------- socketpair-duplex
+
+
+@role
+def socketpair_fork() -> None:
+    """socketpair(), fork(): both processes write first, then (after the go signal) both read."""
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    say(f"socketpair(AF_UNIX, SOCK_STREAM, 0, sv) = 0: sv[0] = {parent_end.fileno()}, sv[1] = {child_end.fileno()}")
+    child = os.fork()
+    with reaping(child) if child else contextlib.nullcontext():
+        me, mine, other = ("child", child_end, parent_end) if child == 0 else ("parent", parent_end, child_end)
+        other_fd = other.fileno()
+        other.close()
+        mine.sendall(f"hello from the {me}\n".encode())
+        if child != 0:
+            say(f"parent: forked child {child}")
+        say(f"{me}: close({other_fd}); wrote a line into fd {mine.fileno()}, not reading yet")
+        wait_for_go()
+        if child != 0:
+            os.kill(child, signal.SIGUSR1)  # the go, passed on
+        say(f"{me}: read {mine.recv(256)!r}")
+        if child == 0:
+            os._exit(0)
+        _, status = os.waitpid(child, 0)
+        say(f"parent: child {child} exited {os.waitstatus_to_exitcode(status)}")
+
+
+# --------------------------------------------------------------------------- tcp-local
+
+
+@role
+def tcp_server(backlog: str) -> None:
+    """Listen on 127.0.0.1, a port the kernel picks; accept only after the go signal."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(int(backlog))
+    say(f"bind(127.0.0.1:0); listen(fd, {backlog}): listening on port {server.getsockname()[1]}")
+    say("not accepting yet: waiting for the go signal (SIGUSR1)")
+    wait_for_go()
+    while True:
+        conn, peer = server.accept()
+        data = conn.recv(256)
+        conn.sendall(b"HELLO " + data.upper())
+        conn.close()
+        say(f"accepted {peer[0]}:{peer[1]}, read {data!r}, replied, closed")
+
+
+@role
+def tcp_client(port: str, text: str) -> None:
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client.connect(("127.0.0.1", int(port)))
+    client.sendall(text.encode())
+    say(f"connect(127.0.0.1:{port}) = 0 from port {client.getsockname()[1]}; sent {text!r}; recv() ...")
+    say(f"reply: {client.recv(256)!r}")
+
+
 # --------------------------------------------------------------------------- plumbing
 
 
@@ -376,7 +548,10 @@ def _watch_lifeline() -> None:
     if not value:
         return
     fd = int(value)
-    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    # A worker leads its own process group: SIGIO goes to the whole group, so a child it forked
+    # (pipe-parent-child) exits with it.
+    owner = -os.getpid() if os.getpgid(0) == os.getpid() else os.getpid()
+    fcntl.fcntl(fd, fcntl.F_SETOWN, owner)
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC | os.O_NONBLOCK)
     readable, _, _ = select.select([fd], [], [], 0)
     if readable:  # the session died before we were watching

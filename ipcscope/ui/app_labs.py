@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 
+from ipcscope.model import CHANNEL_KINDS
 from ipcscope.ui.data.sources import LiveSource
 from ipcscope.ui.messages import LabChecked, LabStarted, LabStepped, LabStopped, StaleLabsCleaned
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar
@@ -156,7 +157,8 @@ class AppLabs(App[None]):
         self.call_after_refresh(self._show_lab_step)
         self.call_after_refresh(self._panel_check, busy="starting the lab's processes…")
         if session.lab.kinds:
-            self.shell.action_view(session.lab.kinds[0])
+            kind = session.lab.kinds[0]
+            self.shell.action_view("channels" if kind in CHANNEL_KINDS else kind)
         self._in_thread(session.start, LabStarted)
 
     def _new_session(self, name: str) -> LabSession:

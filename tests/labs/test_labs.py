@@ -15,12 +15,24 @@ from pathlib import Path
 import pytest
 
 from ipcscope.labs import LABS, LabError, LabSession, cleanup_stale, get_lab
-from ipcscope.labs.runtime import ObjectRecord, ProcessRecord, SessionState, StateFile, process_start_time, runtime_dir
+from ipcscope.labs.runtime import (
+    ObjectRecord,
+    PathRecord,
+    ProcessRecord,
+    SessionState,
+    StateFile,
+    process_start_time,
+    runtime_dir,
+)
 from tests.helpers import dev_shm_names, lab_sysv_objects, mqueue_names, run_as_user, sysv_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {"shm-server-client", "message-types", "semaphore-lock", "producer-consumer", "deadlock",
-            "posix-mq", "posix-semaphore-shm", "limits"}
+            "posix-mq", "posix-semaphore-shm", "limits",
+            "pipe-parent-child", "fifo-rendezvous", "unix-socket-echo", "socketpair-duplex", "tcp-local"}
+#: the channel labs and the paths (FIFOs, sockets) each must make and remove
+CHANNEL_LAB_PATHS = {"pipe-parent-child": 0, "fifo-rendezvous": 1, "unix-socket-echo": 1,
+                     "socketpair-duplex": 0, "tcp-local": 0}
 
 
 @pytest.fixture
@@ -68,13 +80,34 @@ def run_steps(session: LabSession) -> list[tuple[str, bool, str]]:
         session.next()
 
 
-def assert_nothing_left(objects: tuple[ObjectRecord, ...], processes: tuple[ProcessRecord, ...]) -> None:
+def group_members(pgids: set[int]) -> list[int]:
+    """Live (not zombie) processes in the process groups `pgids`: a worker's forked children."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            data = Path(f"/proc/{entry}/stat").read_bytes()
+        except OSError:
+            continue
+        fields = data[data.rfind(b")") + 2:].split()
+        if int(fields[2]) in pgids and fields[0] not in (b"Z", b"X"):
+            found.append(int(entry))
+    return found
+
+
+def assert_nothing_left(objects: tuple[ObjectRecord, ...], processes: tuple[ProcessRecord, ...],
+                        paths: tuple[PathRecord, ...] = ()) -> None:
     left = [record for record in objects if object_exists(record)]
     assert not left, f"objects left behind: {left}"
     planned = {record.key for record in objects if record.key is not None}
     assert not planned & keys_in_use(), "a key the lab planned is still in use"
     running = [p for p in processes if alive(p.pid, p.start_time)]
     assert not running, f"processes left running: {running}"
+    children = group_members({p.pid for p in processes})
+    assert not children, f"forked children of the lab's workers left running: {children}"
+    files = [record.path for record in paths if os.path.lexists(record.path)]
+    assert not files, f"FIFO or socket paths left behind: {files}"
 
 
 # --------------------------------------------------------------------------- the catalog
@@ -100,13 +133,17 @@ def test_lab_passes_and_leaves_nothing_behind(name: str, runtime: str) -> None:
         results = run_steps(session)
         objects = session.context.objects
         processes = session.context._state_file.state.processes
+        paths = session.context.paths
         assert [r for r in results if not r[1]] == [], results
         assert len(results) == len(get_lab(name).steps)
     finally:
         report = session.stop()
     assert not report.left, report
     assert all(not p.alive for p in session.processes()), session.processes()
-    assert_nothing_left(objects, processes)
+    assert_nothing_left(objects, processes, paths)
+    if name in CHANNEL_LAB_PATHS:
+        assert len(paths) == CHANNEL_LAB_PATHS[name], paths
+        assert all(p.path.startswith(tempfile.gettempdir() + "/ipcscope-lab-") for p in paths), paths
     assert not os.listdir(runtime), "state file or logs left in the runtime directory"
 
 
@@ -176,6 +213,86 @@ def test_stale_cleanup_leaves_a_fixed_key_the_lab_did_not_create(runtime: str) -
         assert shm.stat(theirs).size == 100
     finally:
         shm.remove(theirs)
+
+
+# --------------------------------------------------------------------------- FIFO and socket paths
+
+
+def _stale_state_with_paths(runtime: str, paths: tuple[PathRecord, ...]) -> None:
+    dead = _dead_pid()
+    state = SessionState(lab="fifo-rendezvous", owner_pid=dead, owner_start_time=1,
+                         ipc_namespace=os.readlink("/proc/self/ns/ipc"), log_dir="", started_at=0, paths=paths)
+    StateFile(os.path.join(runtime, f"lab-{dead}.json"), state).save(state)
+
+
+def test_stale_cleanup_removes_a_recorded_fifo_but_not_what_replaced_one(runtime: str, tmp_path: Path) -> None:
+    fifo = tmp_path / "ipcscope-lab-fifo"
+    os.mkfifo(fifo, 0o600)
+    replaced = tmp_path / "ipcscope-lab-was-a-fifo"
+    replaced.write_text("someone's file now")
+    target = tmp_path / "target-fifo"
+    os.mkfifo(target, 0o600)
+    link = tmp_path / "ipcscope-lab-link"
+    link.symlink_to(target)
+    sock = tmp_path / "ipcscope-lab-sock"
+    never = tmp_path / "ipcscope-lab-never-made"
+    import socket
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock))
+    server.close()
+    _stale_state_with_paths(runtime, (
+        PathRecord("fifo", str(fifo), "fifo"), PathRecord("gone", str(replaced), "fifo"),
+        PathRecord("link", str(link), "fifo"), PathRecord("socket", str(sock), "socket"),
+        PathRecord("never", str(never), "fifo"), PathRecord("fifo-as-socket", str(target), "socket"),
+    ))
+    notice = cleanup_stale(runtime)
+    assert notice is not None
+    assert not fifo.exists() and not sock.exists()
+    assert replaced.read_text() == "someone's file now"  # no longer a FIFO: left alone
+    assert link.is_symlink() and target.exists()  # lstat: a symlink is not the lab's FIFO
+    assert f"Removed FIFO {fifo}, socket {sock}." in notice
+    assert f"FIFO {replaced}: no longer the lab's FIFO: left alone" in notice
+    assert f"socket {target}: no longer the lab's socket" in notice
+    assert str(never) not in notice
+    assert not os.listdir(runtime)
+
+
+def test_a_forged_path_record_is_refused(runtime: str) -> None:
+    directory = os.path.join(runtime, "lab-1.json")
+    with open(directory, "w") as handle:
+        json.dump({"version": 1, "lab": "x", "owner_pid": _dead_pid(), "paths": [
+            {"label": "x", "path": "relative/fifo", "type": "fifo"}]}, handle)
+    notice = cleanup_stale(runtime)
+    assert notice is not None and "unreadable lab state file" in notice
+
+
+@pytest.mark.parametrize("name", ["pipe-parent-child", "fifo-rendezvous"])
+def test_channel_lab_killed_mid_run_leaves_no_child_or_path(name: str, runtime: str) -> None:
+    """The lifeline reaches a worker's forked children too, and the next start removes the FIFO."""
+    env = dict(os.environ, IPCSCOPE_RUNTIME_DIR=runtime)
+    cli = subprocess.Popen([sys.executable, "-m", "ipcscope", "lab", "run", name, "--auto"],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # killed once the FIFO exists, or once the first worker has forked its child
+        state = _wait_for_state(runtime, cli.pid, lambda s: len(s["processes"]) >= 1 and (
+            bool(s["paths"]) and all(os.path.lexists(p["path"]) for p in s["paths"]) if name == "fifo-rendezvous"
+            else len(group_members({s["processes"][0]["pid"]})) >= 2))
+    finally:
+        cli.kill()
+        cli.wait()
+    processes = tuple(ProcessRecord(**p) for p in state["processes"])
+    paths = tuple(PathRecord(**p) for p in state.get("paths", ()))
+    deadline = time.monotonic() + 5
+    while (group_members({p.pid for p in processes}) or any(alive(p.pid, p.start_time) for p in processes)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)  # gone, and reaped by init (a zombie still counts as alive)
+    assert not group_members({p.pid for p in processes}), "workers or their children outlived the session"
+    notice = cleanup_stale(runtime)
+    if paths:
+        assert notice is not None and f"Removed FIFO {paths[0].path}" in notice
+    assert_nothing_left((), processes, paths)
+    assert not os.listdir(runtime)
 
 
 # --------------------------------------------------------------------------- crashes
@@ -301,7 +418,14 @@ def test_cli_auto_run_passes_and_cleans_up(name: str, runtime: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"Lab {name} passed" in proc.stdout
     assert proc.stdout.count("[ok]") == len(get_lab(name).steps)
-    assert lab_sysv_objects() - before_sysv == set()
+    # Other xdist workers run SysV labs meanwhile: an object of theirs goes away when their lab
+    # ends, one this run leaked stays. Keep only the new objects that stay for a few seconds.
+    leaked = lab_sysv_objects() - before_sysv
+    deadline = time.monotonic() + 15
+    while leaked and time.monotonic() < deadline:
+        time.sleep(0.1)
+        leaked &= lab_sysv_objects()
+    assert leaked == set()
     assert {n for n in dev_shm_names() - before_shm if "ipcscope-lab" in n} == set()
     names = set(re.findall(r"/ipcscope-lab-[\w-]+", proc.stdout))
     assert not names & {"/" + n for n in (mqueue_names() or set())}

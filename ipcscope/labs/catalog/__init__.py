@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from ipcscope.labs.catalog import (
     deadlock,
+    fifo_rendezvous,
     limits,
     message_types,
+    pipe_parent_child,
     posix_mq,
     posix_semaphore_shm,
     producer_consumer,
     semaphore_lock,
     shm_server_client,
+    socketpair_duplex,
+    tcp_local,
+    unix_socket_echo,
 )
 from ipcscope.labs.lab import Lab
 
@@ -23,6 +28,11 @@ LABS: tuple[Lab, ...] = (
     posix_mq.LAB,
     posix_semaphore_shm.LAB,
     limits.LAB,
+    pipe_parent_child.LAB,
+    fifo_rendezvous.LAB,
+    unix_socket_echo.LAB,
+    socketpair_duplex.LAB,
+    tcp_local.LAB,
 )
 
 
