@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ipcscope.model import KINDS, Environment, Kind, Snapshot
 from ipcscope.probe import limits as limits_module
 from ipcscope.probe import mqueue, posix, sysv
 from ipcscope.probe.names import NameCache
+
+if TYPE_CHECKING:  # not imported by one-shot listings
+    from ipcscope.probe.incremental import SysvCache
 
 
 def take_snapshot(
@@ -27,13 +30,15 @@ def take_snapshot(
     details: bool = True,
     kinds: Iterable[Kind] | None = None,
     names: NameCache | None = None,
+    sysv_cache: SysvCache | None = None,
 ) -> Snapshot:
     """Read every IPC object (or only `kinds`), limits and warnings into a Snapshot.
 
     mqueue_dir None means: find an mqueue mount in <proc_root>/self/mountinfo, else (root, live
     system) use a private detached mount, else scan open descriptors. `details=False` skips the
     per-object syscalls (semaphore values, qbytes, mq_getattr, sem_getvalue: those fields stay
-    None) for a cheaper listing. Pass a long-lived `names` cache when polling.
+    None) for a cheaper listing. Pass a long-lived `names` cache when polling, and a long-lived
+    `sysv_cache` (probe.incremental.SysvCache) to rebuild only the SysV objects that changed.
     """
     taken_at = time.time()
     wanted = set(kinds) if kinds is not None else set(KINDS)
@@ -45,6 +50,12 @@ def take_snapshot(
     for kind in ("shm", "msg", "sem"):
         if kind not in wanted:
             continue
+        if sysv_cache is not None and details and live:
+            cached = sysv_cache.read(proc_root, kind, names)
+            if cached is not None:
+                found[kind], more = cached
+                warnings += more
+                continue
         columns, more = sysv.read_columns(proc_root, kind, names)
         warnings += more
         if details and live and columns["id"] and kind in ("sem", "msg"):
