@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from ipcscope.doctor import Finding, diagnose
 from ipcscope.model import Snapshot
 from ipcscope.probe import take_snapshot
+from ipcscope.probe.incremental import SysvCache
 from ipcscope.probe.names import NameCache
 from ipcscope.probe.processes import ProcessScanner
 from ipcscope.probe.queued import peek_waited_queues
@@ -53,6 +54,7 @@ class Reader:
         self.clock = clock
         self.on_warning = on_warning
         self._names = NameCache()
+        self._sysv_cache = SysvCache()  # scrapes rebuild only the SysV objects that changed
         self._scanner = ProcessScanner(clock=clock)
         self._lock = threading.Lock()
         self._warned: set[str] = set()
@@ -64,7 +66,7 @@ class Reader:
 
     def _read_here(self) -> Reading:
         started = time.perf_counter()
-        snapshot = take_snapshot(names=self._names)
+        snapshot = take_snapshot(names=self._names, sysv_cache=self._sysv_cache)
         snapshot = replace(snapshot, processes=self._scanner.scan(snapshot))
         snapshot = peek_waited_queues(snapshot)
         now = max(snapshot.taken_at, snapshot.processes.taken_at if snapshot.processes else 0.0)

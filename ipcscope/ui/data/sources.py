@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 from ipcscope.model import ProcessScan, Snapshot
 from ipcscope.probe import take_snapshot
+from ipcscope.probe.incremental import SysvCache
 from ipcscope.probe.names import NameCache
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ class LiveSource:
         """`ns`: the namespaces to show first, as `--ns` names them (None: ipcscope's own)."""
         self._clock = clock
         self._names = NameCache()  # uid/gid names, kept across polls
+        self._sysv_cache = SysvCache()  # rebuilds only the /proc/sysvipc lines that changed
         self._scanner: ProcessScanner | None = None  # kept across scans: "waiting since", denials
         self.namespaces = NamespaceChoice(ns)
 
@@ -138,7 +140,7 @@ class LiveSource:
     def __call__(self) -> Snapshot:
         if self.namespaces.selection != "own":
             return self.namespaces.snapshot(self._names)
-        return take_snapshot(names=self._names)
+        return take_snapshot(names=self._names, sysv_cache=self._sysv_cache)
 
     def scan_processes(self, snapshot: Snapshot) -> ScanResult:
         """Who holds and who waits on `snapshot`'s objects. A failing scan must not stop the
