@@ -179,8 +179,15 @@ def test_tcp_between_processes_is_paired_with_bytes_and_accept_queue(family: int
             pid = kids.spawn(client)
             listener = socket_inode(server)
             watcher = scanner()
-            scan = poll_channels(watcher, lambda c: (s := inet_of(c, listener)) is not None and s.pending == 1,
-                                 kinds=INET)
+            # The fd walk precedes the sock_diag dump: one scan may count the connection pending
+            # before it has seen the client's new descriptor (or while the child still holds its
+            # inherited copy of the listener), so wait for both.
+            def connected_and_owned(c) -> bool:
+                found = inet_of(c, listener)
+                return (found is not None and found.pending == 1
+                        and any(pid in {e.pid for e in s.ends} and s.inode != listener for s in c.inet))
+
+            scan = poll_channels(watcher, connected_and_owned, kinds=INET)
             found = inet_of(scan.channels, listener)
             shown = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
             assert (found.proto, found.state, found.local, found.remote) == ("tcp", "listen", shown, None)
@@ -239,7 +246,10 @@ def test_a_connected_udp_sender_pairs_with_the_receiver_bound_to_the_wildcard(fa
 
         with children() as kids:
             pid = kids.spawn(send)
-            scan = poll_channels(scanner(), lambda c: any(pid in {e.pid for e in s.ends} for s in c.inet)
+            # A dump is not atomic: the sender may be dumped still unconnected, the receiver a
+            # moment later with the datagram queued; wait until one scan shows both done.
+            scan = poll_channels(scanner(), lambda c: any(pid in {e.pid for e in s.ends}
+                                                          and s.state == "established" for s in c.inet)
                                  and inet_of(c, theirs).queued, kinds=INET)
     [out] = [s for s in scan.channels.inet if pid in {e.pid for e in s.ends}]
     into = inet_of(scan.channels, theirs)
