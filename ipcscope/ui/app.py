@@ -17,7 +17,7 @@ import gc
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -86,6 +86,8 @@ MIN_SCAN_INTERVAL = 2.0
 
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
+
+_V = TypeVar("_V", bound=KindView)
 
 #: Actions that change IPC objects or FIFOs: disabled (and hidden) under --read-only.
 CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING | CHANNEL_CHANGING
@@ -186,6 +188,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._scan: ScanResult | None = None
         #: the channel rows of the latest scan, built in the scan worker's thread
         self._channel_rows = RowCache()
+        #: the snapshot each table view (by widget id) shows: the hidden ones fall behind
+        self._view_snapshot: dict[str, Snapshot] = {}
 
     # ------------------------------------------------------------------ layout
 
@@ -249,15 +253,30 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         return tabs.active.removeprefix("view-") if tabs is not None else ""
 
     def kind_view(self, kind: str) -> KindView:
-        return self.query_one(f"#kind-{kind}", KindView)
+        """The kind's view, brought up to date first (hidden views skip polls, see apply_snapshot)."""
+        return self._up_to_date(self.query_one(f"#kind-{kind}", KindView))
 
     @property
     def channels_view(self) -> ChannelsView:
-        return self.query_one(ChannelsView)
+        return self._up_to_date(self.query_one(ChannelsView))
+
+    def _raw_views(self) -> list[KindView]:
+        """Every view with a table as it is (possibly behind): one per kind, then the channels."""
+        return [*(self.query_one(f"#kind-{kind}", KindView) for kind in KINDS), self.query_one(ChannelsView)]
 
     def _table_views(self) -> list[KindView]:
-        """Every view with a table: one per kind, then the channels."""
-        return [*(self.kind_view(kind) for kind in KINDS), self.channels_view]
+        """The views with a table that show the current snapshot (the others catch up when asked)."""
+        return [view for view in self._raw_views() if self._view_snapshot.get(view.id or "") is self.snapshot]
+
+    def _up_to_date(self, view: _V) -> _V:
+        """`view` showing the snapshot shown now: a hidden view is not refreshed per poll (its
+        table's diff costs as much as the shown one's), so whoever looks at it makes it catch up."""
+        snapshot = self.snapshot
+        if snapshot is not None and self._view_snapshot.get(view.id or "") is not snapshot:
+            self._view_snapshot[view.id or ""] = snapshot
+            view.apply(snapshot, self.clock(), self.history)
+            self._count_in_tab(view.id.removeprefix("kind-") if view.id else "", view.table.total)
+        return view
 
     def _active_kind_view(self) -> KindView | None:
         """The shown view with a table (a kind's, or the channels'), or None."""
@@ -366,11 +385,18 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
             self.namespaces_before_apply(snapshot)
             self._show_header()
             self.query_one(Notice).say(global_notice(snapshot), wrap=False)
-            for kind in KINDS:
-                view = self.kind_view(kind)
-                view.apply(snapshot, now, self.history)
-                self._count_in_tab(kind, view.table.total)
-            self._show_channels(snapshot, now)
+            # Only the shown table follows each poll; the others catch up when shown or asked
+            # (kind_view, channels_view), and their tabs count from the snapshot meanwhile.
+            for view in self._raw_views():
+                name = view.id.removeprefix("kind-") if view.id else ""
+                if name == active:
+                    self._view_snapshot[view.id or ""] = snapshot
+                    view.apply(snapshot, now, self.history)
+                    self._count_in_tab(name, view.table.total)
+                elif name in KINDS:
+                    self._count_in_tab(name, len(snapshot.objects(name)))
+                else:
+                    self._count_in_tab(name, self._channel_count(snapshot))
             if active == "overview":  # hidden, it would only cost time; updated when shown
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
             self._show_findings(snapshot, now)
@@ -378,10 +404,11 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._freeze_long_lived(self._row_total())
         self.panels_snapshot_applied()
 
-    def _show_channels(self, snapshot: Snapshot, now: float) -> None:
-        view = self.channels_view
-        view.apply(snapshot, now, self.history)
-        self._count_in_tab("channels", view.table.total)
+    def _channel_count(self, snapshot: Snapshot) -> int:
+        """What the Channels tab counts, without building its table: the rows of the scan."""
+        scan = snapshot.processes
+        channels = scan.channels if scan is not None else None
+        return len(self._channel_rows.rows(channels)) if channels is not None else 0
 
     def _show_findings(self, snapshot: Snapshot, now: float) -> None:
         """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
@@ -491,6 +518,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._show_header()
 
     def action_view(self, view: str) -> None:
+        if view in KINDS or view == "channels":
+            self._view_with_table(view)  # catches up before it is drawn
         self.query_one(TabbedContent).active = f"view-{view}"
         self._focus_active_view()
 
