@@ -87,6 +87,10 @@ MIN_SCAN_INTERVAL = 2.0
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
 
+#: With nothing changed, the diagnosis runs this often (seconds): its durations and the stuck
+#: threshold follow the clock, so it cannot be skipped for good; a changed snapshot runs it at once.
+DIAGNOSE_EVERY = 5.0
+
 _V = TypeVar("_V", bound=KindView)
 
 #: Actions that change IPC objects or FIFOs: disabled (and hidden) under --read-only.
@@ -190,6 +194,10 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._channel_rows = RowCache()
         #: the snapshot each table view (by widget id) shows: the hidden ones fall behind
         self._view_snapshot: dict[str, Snapshot] = {}
+        #: what the views show (see _fingerprint): an equal snapshot is not applied again
+        self._shown_fingerprint: tuple[object, ...] | None = None
+        #: when the findings were last diagnosed (clock time)
+        self._diagnosed_at = float("-inf")
 
     # ------------------------------------------------------------------ layout
 
@@ -378,8 +386,15 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         """Show `snapshot` everywhere, as a difference to what is shown."""
         now = self.clock()
-        self.snapshot = snapshot
         self.history.record(snapshot)
+        fingerprint = self._fingerprint(snapshot)
+        if fingerprint == self._shown_fingerprint and self.snapshot is not None:
+            # Nothing the views draw changed (the tables' times are the kernel's, not ours):
+            # only the diagnosis, whose messages and thresholds follow the clock, may.
+            self._show_findings(self.snapshot, now, changed=False)
+            return
+        self._shown_fingerprint = fingerprint
+        self.snapshot = snapshot
         active = self.active_view
         with self.batch_update():
             self.namespaces_before_apply(snapshot)
@@ -404,14 +419,26 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._freeze_long_lived(self._row_total())
         self.panels_snapshot_applied()
 
+    def _fingerprint(self, snapshot: Snapshot) -> tuple[object, ...]:
+        """What the views show of `snapshot`, to compare with ==: everything but `taken_at`; the
+        process scan by identity (a new scan is a new object, and comparing scans costs more
+        than applying them); the namespace choice, since the same data can be shown another way."""
+        return (*(snapshot.objects(kind) for kind in KINDS), snapshot.limits, snapshot.environment,
+                snapshot.mqueue_source, snapshot.warnings, id(snapshot.processes), snapshot.namespaces,
+                view_generation(self.source))
+
     def _channel_count(self, snapshot: Snapshot) -> int:
         """What the Channels tab counts, without building its table: the rows of the scan."""
         scan = snapshot.processes
         channels = scan.channels if scan is not None else None
         return len(self._channel_rows.rows(channels)) if channels is not None else 0
 
-    def _show_findings(self, snapshot: Snapshot, now: float) -> None:
-        """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
+    def _show_findings(self, snapshot: Snapshot, now: float, *, changed: bool = True) -> None:
+        """Diagnose (at once when the snapshot changed, else every DIAGNOSE_EVERY seconds: only
+        durations and the stuck threshold move then) and count in the tab."""
+        if not changed and now - self._diagnosed_at < DIAGNOSE_EVERY:
+            return
+        self._diagnosed_at = now
         update = self._findings_feed.update(snapshot, now)
         if update is None:
             return
