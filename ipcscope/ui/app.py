@@ -91,6 +91,9 @@ FREEZE_FROM_ROWS = 1000
 #: threshold follow the clock, so it cannot be skipped for good; a changed snapshot runs it at once.
 DIAGNOSE_EVERY = 5.0
 
+#: Seconds after the first applied snapshot when the hidden tables are built once (see apply_snapshot).
+WARM_AFTER = 1.0
+
 _V = TypeVar("_V", bound=KindView)
 
 #: Actions that change IPC objects or FIFOs: disabled (and hidden) under --read-only.
@@ -198,6 +201,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._shown_fingerprint: tuple[object, ...] | None = None
         #: when the findings were last diagnosed (clock time)
         self._diagnosed_at = float("-inf")
+        self._warmed = False
 
     # ------------------------------------------------------------------ layout
 
@@ -416,6 +420,11 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
             self._show_findings(snapshot, now)
         self._schedule_expiry(now)
+        if not self._warmed and self.poll_enabled:
+            # Once, after the first frame: build the hidden tables, so that the first switch to a
+            # view diffs what changed instead of adding thousands of rows while the user waits.
+            self._warmed = True
+            self.set_timer(WARM_AFTER, self._warm_hidden_views, name="warm views")
         self._freeze_long_lived(self._row_total())
         self.panels_snapshot_applied()
 
@@ -426,6 +435,12 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         return (*(snapshot.objects(kind) for kind in KINDS), snapshot.limits, snapshot.environment,
                 snapshot.mqueue_source, snapshot.warnings, id(snapshot.processes), snapshot.namespaces,
                 view_generation(self.source))
+
+    def _warm_hidden_views(self) -> None:
+        with self.batch_update():
+            for view in self._raw_views():
+                self._up_to_date(view)
+        self._freeze_long_lived(self._row_total())
 
     def _channel_count(self, snapshot: Snapshot) -> int:
         """What the Channels tab counts, without building its table: the rows of the scan."""
