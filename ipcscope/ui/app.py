@@ -17,7 +17,7 @@ import gc
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -86,6 +86,15 @@ MIN_SCAN_INTERVAL = 2.0
 
 #: Tables smaller than this are cheap to collect: no gc.freeze() (see _freeze_long_lived).
 FREEZE_FROM_ROWS = 1000
+
+#: With nothing changed, the diagnosis runs this often (seconds): its durations and the stuck
+#: threshold follow the clock, so it cannot be skipped for good; a changed snapshot runs it at once.
+DIAGNOSE_EVERY = 5.0
+
+#: Seconds after the first applied snapshot when the hidden tables are built once (see apply_snapshot).
+WARM_AFTER = 1.0
+
+_V = TypeVar("_V", bound=KindView)
 
 #: Actions that change IPC objects or FIFOs: disabled (and hidden) under --read-only.
 CHANGING_ACTIONS: frozenset[str] = PANEL_CHANGING | CHANNEL_CHANGING
@@ -186,6 +195,13 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._scan: ScanResult | None = None
         #: the channel rows of the latest scan, built in the scan worker's thread
         self._channel_rows = RowCache()
+        #: the snapshot each table view (by widget id) shows: the hidden ones fall behind
+        self._view_snapshot: dict[str, Snapshot] = {}
+        #: what the views show (see _fingerprint): an equal snapshot is not applied again
+        self._shown_fingerprint: tuple[object, ...] | None = None
+        #: when the findings were last diagnosed (clock time)
+        self._diagnosed_at = float("-inf")
+        self._warmed = False
 
     # ------------------------------------------------------------------ layout
 
@@ -249,15 +265,30 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         return tabs.active.removeprefix("view-") if tabs is not None else ""
 
     def kind_view(self, kind: str) -> KindView:
-        return self.query_one(f"#kind-{kind}", KindView)
+        """The kind's view, brought up to date first (hidden views skip polls, see apply_snapshot)."""
+        return self._up_to_date(self.query_one(f"#kind-{kind}", KindView))
 
     @property
     def channels_view(self) -> ChannelsView:
-        return self.query_one(ChannelsView)
+        return self._up_to_date(self.query_one(ChannelsView))
+
+    def _raw_views(self) -> list[KindView]:
+        """Every view with a table as it is (possibly behind): one per kind, then the channels."""
+        return [*(self.query_one(f"#kind-{kind}", KindView) for kind in KINDS), self.query_one(ChannelsView)]
 
     def _table_views(self) -> list[KindView]:
-        """Every view with a table: one per kind, then the channels."""
-        return [*(self.kind_view(kind) for kind in KINDS), self.channels_view]
+        """The views with a table that show the current snapshot (the others catch up when asked)."""
+        return [view for view in self._raw_views() if self._view_snapshot.get(view.id or "") is self.snapshot]
+
+    def _up_to_date(self, view: _V) -> _V:
+        """`view` showing the snapshot shown now: a hidden view is not refreshed per poll (its
+        table's diff costs as much as the shown one's), so whoever looks at it makes it catch up."""
+        snapshot = self.snapshot
+        if snapshot is not None and self._view_snapshot.get(view.id or "") is not snapshot:
+            self._view_snapshot[view.id or ""] = snapshot
+            view.apply(snapshot, self.clock(), self.history)
+            self._count_in_tab(view.id.removeprefix("kind-") if view.id else "", view.table.total)
+        return view
 
     def _active_kind_view(self) -> KindView | None:
         """The shown view with a table (a kind's, or the channels'), or None."""
@@ -359,32 +390,70 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
     def apply_snapshot(self, snapshot: Snapshot) -> None:
         """Show `snapshot` everywhere, as a difference to what is shown."""
         now = self.clock()
-        self.snapshot = snapshot
         self.history.record(snapshot)
+        fingerprint = self._fingerprint(snapshot)
+        if fingerprint == self._shown_fingerprint and self.snapshot is not None:
+            # Nothing the views draw changed (the tables' times are the kernel's, not ours):
+            # only the diagnosis, whose messages and thresholds follow the clock, may.
+            self._show_findings(self.snapshot, now, changed=False)
+            return
+        self._shown_fingerprint = fingerprint
+        self.snapshot = snapshot
         active = self.active_view
         with self.batch_update():
             self.namespaces_before_apply(snapshot)
             self._show_header()
             self.query_one(Notice).say(global_notice(snapshot), wrap=False)
-            for kind in KINDS:
-                view = self.kind_view(kind)
-                view.apply(snapshot, now, self.history)
-                self._count_in_tab(kind, view.table.total)
-            self._show_channels(snapshot, now)
+            # Only the shown table follows each poll; the others catch up when shown or asked
+            # (kind_view, channels_view), and their tabs count from the snapshot meanwhile.
+            for view in self._raw_views():
+                name = view.id.removeprefix("kind-") if view.id else ""
+                if name == active:
+                    self._view_snapshot[view.id or ""] = snapshot
+                    view.apply(snapshot, now, self.history)
+                    self._count_in_tab(name, view.table.total)
+                elif name in KINDS:
+                    self._count_in_tab(name, len(snapshot.objects(name)))
+                else:
+                    self._count_in_tab(name, self._channel_count(snapshot))
             if active == "overview":  # hidden, it would only cost time; updated when shown
                 self.query_one(Overview).update_snapshot(snapshot, now=now)
             self._show_findings(snapshot, now)
         self._schedule_expiry(now)
+        if not self._warmed and self.poll_enabled:
+            # Once, after the first frame: build the hidden tables, so that the first switch to a
+            # view diffs what changed instead of adding thousands of rows while the user waits.
+            self._warmed = True
+            self.set_timer(WARM_AFTER, self._warm_hidden_views, name="warm views")
         self._freeze_long_lived(self._row_total())
         self.panels_snapshot_applied()
 
-    def _show_channels(self, snapshot: Snapshot, now: float) -> None:
-        view = self.channels_view
-        view.apply(snapshot, now, self.history)
-        self._count_in_tab("channels", view.table.total)
+    def _fingerprint(self, snapshot: Snapshot) -> tuple[object, ...]:
+        """What the views show of `snapshot`, to compare with ==: everything but `taken_at`; the
+        process scan by identity (a new scan is a new object, and comparing scans costs more
+        than applying them); the namespace choice, since the same data can be shown another way."""
+        return (*(snapshot.objects(kind) for kind in KINDS), snapshot.limits, snapshot.environment,
+                snapshot.mqueue_source, snapshot.warnings, id(snapshot.processes), snapshot.namespaces,
+                view_generation(self.source))
 
-    def _show_findings(self, snapshot: Snapshot, now: float) -> None:
-        """Diagnose (only when the snapshot changed what the doctor sees) and count in the tab."""
+    def _warm_hidden_views(self) -> None:
+        with self.batch_update():
+            for view in self._raw_views():
+                self._up_to_date(view)
+        self._freeze_long_lived(self._row_total())
+
+    def _channel_count(self, snapshot: Snapshot) -> int:
+        """What the Channels tab counts, without building its table: the rows of the scan."""
+        scan = snapshot.processes
+        channels = scan.channels if scan is not None else None
+        return len(self._channel_rows.rows(channels)) if channels is not None else 0
+
+    def _show_findings(self, snapshot: Snapshot, now: float, *, changed: bool = True) -> None:
+        """Diagnose (at once when the snapshot changed, else every DIAGNOSE_EVERY seconds: only
+        durations and the stuck threshold move then) and count in the tab."""
+        if not changed and now - self._diagnosed_at < DIAGNOSE_EVERY:
+            return
+        self._diagnosed_at = now
         update = self._findings_feed.update(snapshot, now)
         if update is None:
             return
@@ -491,6 +560,8 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
         self._show_header()
 
     def action_view(self, view: str) -> None:
+        if view in KINDS or view == "channels":
+            self._view_with_table(view)  # catches up before it is drawn
         self.query_one(TabbedContent).active = f"view-{view}"
         self._focus_active_view()
 

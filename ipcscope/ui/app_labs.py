@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.app import App
 from textual.binding import Binding
@@ -25,12 +25,12 @@ from ipcscope.model import CHANNEL_KINDS
 from ipcscope.ui.data.sources import LiveSource
 from ipcscope.ui.messages import LabChecked, LabStarted, LabStepped, LabStopped, StaleLabsCleaned
 from ipcscope.ui.widgets.kind_view import DetailScroll, FilterBar
-from ipcscope.ui.widgets.lab_panel import LabPanel
 
 if TYPE_CHECKING:
     from ipcscope.labs.lab import Check
     from ipcscope.labs.session import LabSession
     from ipcscope.ui.shell import Shell
+    from ipcscope.ui.widgets.lab_panel import LabPanel
 
 T = TypeVar("T")
 
@@ -152,6 +152,8 @@ class AppLabs(App[None]):
         self.lab_session = session
         self.lab_busy = "start"
         self._focused_step = None
+        from ipcscope.ui.widgets.lab_panel import LabPanel  # with rich.syntax: not for every start
+
         panel = LabPanel(id="lab-panel")
         self.screen_stack[0].mount(panel)
         self.call_after_refresh(self._show_lab_step)
@@ -217,7 +219,7 @@ class AppLabs(App[None]):
         if self._lab_timer is not None:
             self._lab_timer.stop()
             self._lab_timer = None
-        for panel in self.query(LabPanel):
+        for panel in self.query("#lab-panel"):
             panel.remove()
         self.refresh_bindings()
         self.shell.request_poll()
@@ -238,7 +240,10 @@ class AppLabs(App[None]):
     # ------------------------------------------------------------------ the panel
 
     def _panel(self) -> LabPanel | None:
-        return self.screen_stack[0].query_one_optional(LabPanel) if self.screen_stack else None
+        if not self.screen_stack:
+            return None
+        panel = self.screen_stack[0].query_one_optional("#lab-panel")
+        return cast("LabPanel", panel) if panel is not None else None
 
     def _show_lab_step(self) -> None:
         panel, session = self._panel(), self.lab_session

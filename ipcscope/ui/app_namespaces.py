@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from ipcscope.model import KINDS, IpcNamespace, IpcObject, Snapshot
 from ipcscope.ui.data.sources import LiveSource, NamespaceSource, view_generation
 from ipcscope.ui.messages import CensusFailed, CensusTaken
+from ipcscope.ui.widgets.kind_view import KindView
 
 if TYPE_CHECKING:
     from ipcscope.ui.shell import Shell
@@ -147,7 +148,8 @@ class AppNamespaces(App[None]):
         changed = generation != self._applied_generation
         self._applied_generation = generation
         for kind in KINDS:
-            table = self.shell.kind_view(kind).table
+            # as it is: kind_view() would first bring a hidden view up to date, for nothing
+            table = self.query_one(f"#kind-{kind}", KindView).table
             if changed or (names is None) != (table.namespace_names is None):
                 table.reset(names)
             elif names is not None:

@@ -16,7 +16,7 @@ SIZE = (160, 50)
 
 
 def rows(app: IpcScopeApp, kind: str) -> list[str]:
-    table = app.query_one(f"#table-{kind}", ObjectTable)
+    table = app.kind_view(kind).table  # a hidden view catches up when asked, not every poll
     return [table.coordinate_to_cell_key((row, 0)).row_key.value for row in range(table.row_count)]
 
 
