@@ -396,6 +396,7 @@ class IpcScopeApp(AppNamespaces, AppLabs, AppChannels, AppPanels):
             # Nothing the views draw changed (the tables' times are the kernel's, not ours):
             # only the diagnosis, whose messages and thresholds follow the clock, may.
             self._show_findings(self.snapshot, now, changed=False)
+            self.panels_snapshot_applied()  # a created object asked for may already be shown
             return
         self._shown_fingerprint = fingerprint
         self.snapshot = snapshot

@@ -71,11 +71,12 @@ def test_ends_modes_queued_and_capacity(pipe) -> None:
     with children() as kids:
         reader = kids.spawn(closing(write_end))
         os.close(read_end)
+        expected = {(reader, read_end, "r"), (os.getpid(), write_end, "w")}
+        # Until the child has closed its inherited copy of the write end, a scan sees it too.
         scan = poll_channels(scanner(), lambda c: (p := pipe_of(c, write_end)) is not None
-                             and reader in {e.pid for e in p.ends}, kinds=PIPES)
+                             and {(e.pid, e.fd, e.mode) for e in p.ends} == expected, kinds=PIPES)
     found = pipe_of(scan.channels, write_end)
-    ends = {(e.pid, e.fd, e.mode) for e in found.ends}
-    assert ends == {(reader, read_end, "r"), (os.getpid(), write_end, "w")}
+    assert {(e.pid, e.fd, e.mode) for e in found.ends} == expected
     assert found.queued == 1000
     assert found.capacity == fcntl.fcntl(write_end, F_GETPIPE_SZ)
     assert found.dev == os.fstat(write_end).st_dev and found.ref.row_key == f"pipe:{found.inode}"

@@ -201,9 +201,11 @@ async def test_a_create_refreshes_the_table_and_selects_the_new_object() -> None
             while app.snapshot.find(f"msg:{created}") is None:  # the refresh it asked for
                 assert time.monotonic() < deadline
                 await pilot.pause(0.05)
-            await pilot.press("escape")
-            await pilot.pause()
-            assert app.kind_view("msg").table.cursor_key == f"msg:{created}"
+            await pilot.press("escape")  # closing the form selects it, after one more poll
+            deadline = time.monotonic() + 10
+            while app.kind_view("msg").table.cursor_key != f"msg:{created}":
+                assert time.monotonic() < deadline, app.kind_view("msg").table.cursor_key
+                await pilot.pause(0.05)
             assert highlighted(app).key == key
     finally:
         if created is not None:
