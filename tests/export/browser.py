@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,11 +43,20 @@ def headless_chromium(binary: str, profile: Path, size: tuple[int, int] = (1280,
     """A headless Chromium with a fresh profile; yields its DevTools HTTP address. Always stopped."""
     argv = [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}", *extra,
             "about:blank"]
-    with open(profile.parent / f"{profile.name}.log", "w") as log, started(argv, log):
-        port_file = profile / "DevToolsActivePort"
-        wait_for(lambda: port_file.exists() and port_file.read_text().strip(), 30, "Chromium's DevTools port")
-        port = int(port_file.read_text().split()[0])
-        yield f"http://127.0.0.1:{port}"
+    # Chromium makes its singleton socket in $TMPDIR/org.chromium.Chromium.XXXXXX and leaves it
+    # behind: give it a short TMPDIR of its own (a socket path has at most 107 bytes, so not one
+    # under pytest's long tmp_path), removed afterwards.
+    scratch = tempfile.mkdtemp(prefix="ipcscope-cr-")
+    env = dict(os.environ, TMPDIR=scratch)
+    try:
+        with open(profile.parent / f"{profile.name}.log", "w") as log, started(argv, log, env=env):
+            port_file = profile / "DevToolsActivePort"
+            wait_for(lambda: port_file.exists() and port_file.read_text().strip(), 30,
+                     "Chromium's DevTools port")
+            port = int(port_file.read_text().split()[0])
+            yield f"http://127.0.0.1:{port}"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 class Page:
