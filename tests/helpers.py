@@ -97,9 +97,8 @@ def run_as_user(fn: Callable[[], Any], uid: int = NOBODY, gid: int = NOBODY) -> 
 # --------------------------------------------------------------------------- inventories
 
 
-def lab_sysv_objects() -> set[tuple[str, int, int]]:
-    """The SysV objects a lab may have made, as (kind, id, key): keys 0x1a...... (ipcscope's lab
-    keys) and the textbook 5678. Other tests running beside this one make other objects."""
+def sysv_objects() -> set[tuple[str, int, int]]:
+    """Every SysV object of this IPC namespace, as ("shm"|"msg"|"sem", id, key)."""
     found: set[tuple[str, int, int]] = set()
     for kind in ("shm", "msg", "sem"):
         with open(f"/proc/sysvipc/{kind}") as handle:
@@ -107,23 +106,19 @@ def lab_sysv_objects() -> set[tuple[str, int, int]]:
             for line in handle:
                 fields = line.split()
                 if len(fields) > 1:
-                    key = int(fields[0]) & 0xFFFFFFFF
-                    if key >> 24 == 0x1A or key == 5678:
-                        found.add((kind, int(fields[1]), key))
+                    found.add((kind, int(fields[1]), int(fields[0]) & 0xFFFFFFFF))
     return found
+
+
+def lab_sysv_objects() -> set[tuple[str, int, int]]:
+    """The SysV objects a lab may have made, as (kind, id, key): keys 0x1a...... (ipcscope's lab
+    keys) and the textbook 5678. Other tests running beside this one make other objects."""
+    return {found for found in sysv_objects() if found[2] >> 24 == 0x1A or found[2] == 5678}
 
 
 def sysv_ids() -> set[tuple[str, int]]:
     """Every SysV object id of this IPC namespace, as ("shm"|"msg"|"sem", id)."""
-    found: set[tuple[str, int]] = set()
-    for kind in ("shm", "msg", "sem"):
-        with open(f"/proc/sysvipc/{kind}") as handle:
-            next(handle, None)
-            for line in handle:
-                fields = line.split()
-                if len(fields) > 1:
-                    found.add((kind, int(fields[1])))
-    return found
+    return {(kind, ident) for kind, ident, _ in sysv_objects()}
 
 
 def dev_shm_names() -> set[str]:
